@@ -1,0 +1,197 @@
+"""Our own portfolio runs: every config of a fixed portfolio, cross-validated on
+every table of a folder, cached on disk so an interrupted build resumes.
+
+Cache layout (``out_dir``): one CSV per table, ``<table>.csv``, one row per
+(config, fold), appended and flushed config by config, so at most the config
+running at the moment is lost on a kill; and ``runs.json``, the settings and
+library versions of the runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._space import config_key, round_config, sample_config
+from .families import FAMILIES, SPACE_VERSION
+
+#: Configs per family: scikit-learn's defaults plus this many random draws.
+RANDOM_PER_FAMILY = {"hgb": 7, "rf": 4, "et": 3, "linear": 3, "svm": 4, "knn": 3,
+                     "mlp": 4, "adaboost": 2}
+METRICS = {"classification": ["roc_auc", "log_loss", "accuracy", "balanced_accuracy"],
+           "regression": ["r2", "rmse", "mae"]}
+COLUMNS = ["table", "task", "config_id", "family", "params", "fold", "status", "error",
+           "n_rows_used", "n_train", "n_test", "fit_time", "predict_time",
+           "roc_auc", "log_loss", "accuracy", "balanced_accuracy", "r2", "rmse", "mae"]
+
+
+@dataclass
+class Settings:
+    folds: int = 5
+    seed: int = 0
+    max_rows: int = 5000
+    timeout: float = 90.0
+    memory_limit: int | None = 6 * 2 ** 30
+    extra: dict = field(default_factory=dict)
+
+
+def portfolio(task: str, seed: int = 0) -> list[dict]:
+    """The fixed portfolio for ``task``: per family, its defaults then random draws.
+
+    The draws depend only on (family, task, seed), so adding a family leaves the
+    others' configs, and their cached runs, untouched.
+    """
+    configs = []
+    for name, fam in FAMILIES.items():
+        space = fam.space(task)
+        configs.append({"family": name, "params": round_config(fam.defaults(task))})
+        rng = np.random.default_rng([seed, zlib.crc32(f"{name}/{task}".encode())])
+        for _ in range(RANDOM_PER_FAMILY.get(name, 2)):
+            configs.append({"family": name, "params": round_config(sample_config(space, rng))})
+    for c in configs:
+        c["id"] = config_key(c["family"], c["params"])
+    return configs
+
+
+def read_table(path: Path, target: str = "target"):
+    """A shared-folder table: features frame and target series."""
+    import pandas as pd
+
+    df = pd.read_csv(path, low_memory=False)
+    return df.drop(columns=[target]), df[target]
+
+
+def subsample(X, y, task, max_rows, seed):
+    """At most ``max_rows`` rows, stratified for classification where possible."""
+    if len(X) <= max_rows:
+        return X, y
+    from sklearn.model_selection import train_test_split
+
+    strat = None
+    if task == "classification":
+        counts = y.value_counts()
+        strat = y if counts.min() >= 2 else None
+    Xs, _, ys, _ = train_test_split(X, y, train_size=max_rows, random_state=seed, stratify=strat)
+    return Xs.sort_index(), ys.sort_index()
+
+
+def _evaluate_config(config, X, y, task, classes, schema, splits, seed):
+    from ._evaluate import cross_validate
+    from ._pipeline import build_pipeline
+
+    return cross_validate(lambda: build_pipeline(config, schema, task, random_state=seed),
+                          X, y, task, classes, METRICS[task], splits)
+
+
+def run_table(path: Path, task: str, out_dir: Path, settings: Settings, log=print) -> dict:
+    """Run every missing portfolio config on one table; returns counts."""
+    from ._evaluate import make_splits
+    from ._isolate import run_isolated
+    from ._schema import infer_schema, prepare_frame
+
+    name = path.name.split(".")[0]
+    cache = out_dir / f"{name}.csv"
+    done = cached_config_ids(cache)
+    configs = [c for c in portfolio(task, settings.seed) if c["id"] not in done]
+    if not configs:
+        return {"table": name, "ran": 0, "cached": len(done)}
+    X, y = read_table(path)
+    keep = y.notna().to_numpy()
+    X, y = X[keep], y[keep]
+    if task == "classification":
+        y = y.astype(str)
+    n_total = len(X)
+    X, y = subsample(X, y, task, settings.max_rows, settings.seed)
+    schema = infer_schema(X)
+    Xp, _ = prepare_frame(X, schema)
+    yv = y.to_numpy()
+    classes = sorted(np.unique(yv)) if task == "classification" else None
+    splits = make_splits(yv, task, settings.folds, 1, settings.seed)
+    new_file = not cache.exists()
+    t0 = time.perf_counter()
+    with open(cache, "a", newline="") as fh:
+        writer = csv.DictWriter(fh, COLUMNS)
+        if new_file:
+            writer.writeheader()
+        for i, config in enumerate(configs):
+            out = run_isolated(
+                lambda c=config: _evaluate_config(c, Xp, yv, task, classes, schema, splits,
+                                                  settings.seed),
+                timeout=settings.timeout, memory_limit=settings.memory_limit)
+            base = {"table": name, "task": task, "config_id": config["id"],
+                    "family": config["family"], "params": json.dumps(config["params"],
+                                                                     sort_keys=True),
+                    "n_rows_used": len(Xp)}
+            if out.ok:
+                rows = [{**base, "status": "ok", "error": "", **_fmt(f)} for f in out.value]
+            else:
+                rows = [{**base, "fold": -1, "status": out.status, "error": out.error,
+                         "fit_time": round(out.elapsed, 3)}]
+            writer.writerows(rows)
+            fh.flush()
+            os.fsync(fh.fileno())
+            log(f"  {name} [{i + 1}/{len(configs)}] {config['id']} {out.status} "
+                f"{out.elapsed:.1f}s")
+    return {"table": name, "ran": len(configs), "cached": len(done), "n_rows": n_total,
+            "n_rows_used": len(Xp), "seconds": time.perf_counter() - t0}
+
+
+def _fmt(fold: dict) -> dict:
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in fold.items()}
+
+
+def cached_config_ids(cache: Path) -> set[str]:
+    """Config ids with a complete record in ``cache`` (ok rows or a failure row)."""
+    if not cache.exists():
+        return set()
+    with open(cache, newline="") as fh:
+        return {row["config_id"] for row in csv.DictReader(fh)
+                if row.get("status") and row.get("mae") is not None}
+
+
+def write_settings(out_dir: Path, settings: Settings) -> None:
+    import sklearn
+
+    meta = {"space_version": SPACE_VERSION, "folds": settings.folds, "seed": settings.seed,
+            "max_rows": settings.max_rows, "timeout": settings.timeout,
+            "memory_limit": settings.memory_limit, "sklearn": sklearn.__version__,
+            "numpy": np.__version__, "python": sys.version.split()[0]}
+    path = out_dir / "runs.json"
+    if path.exists():
+        old = json.loads(path.read_text())
+        for key in ("space_version", "folds", "seed", "max_rows"):
+            if old.get(key) != meta[key]:
+                raise ValueError(f"{path}: cached runs used {key}={old.get(key)!r}, "
+                                 f"this build asks {meta[key]!r}; use another --runs-dir")
+    path.write_text(json.dumps(meta, indent=1) + "\n")
+
+
+def run_folder(datasets_dir: Path, out_dir: Path, settings: Settings, n_jobs: int = 1,
+               only: list[str] | None = None, log=print) -> list[dict]:
+    """Run the portfolio on every table listed in ``datasets_dir/MANIFEST.csv``.
+
+    Smallest tables first, so an interrupted build has covered the most tables.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_settings(out_dir, settings)
+    with open(datasets_dir / "MANIFEST.csv", newline="") as fh:
+        manifest = list(csv.DictReader(fh))
+    if only:
+        manifest = [m for m in manifest if m["name"] in only]
+    manifest.sort(key=lambda m: int(m["n_rows"]) * max(1, int(m["n_features"])))
+    jobs = [(datasets_dir / f"{m['name']}.csv.gz",
+             "regression" if m["task"] == "regression" else "classification") for m in manifest]
+    if n_jobs == 1:
+        return [run_table(p, t, out_dir, settings, log) for p, t in jobs]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=n_jobs, verbose=0)(
+        delayed(run_table)(p, t, out_dir, settings, log) for p, t in jobs)

@@ -1,0 +1,40 @@
+"""Estimator families: one module each, with its search space declared as data.
+
+Every family module defines
+
+- ``NAME``, ``TITLE``;
+- ``SCALE``: whether numeric inputs are standardised before the estimator;
+- ``CATEGORICAL``: ``"onehot"`` or ``"native"`` (ordinal codes the estimator
+  treats as categories);
+- ``space(task)``: ``{hyperparameter: domain}``, names as scikit-learn spells them;
+- ``defaults(task)``: scikit-learn's defaults, in the space's terms;
+- ``build(task, params, random_state, n_jobs)``: the unfitted estimator.
+
+``task`` is ``"classification"`` or ``"regression"``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import adaboost, et, hgb, knn, linear, mlp, rf, svm
+
+#: Version of the search spaces; stored in the metabase header so a store built
+#: from other spaces is refused instead of silently misread.
+SPACE_VERSION = 1
+
+FAMILIES: dict[str, ModuleType] = {
+    m.NAME: m for m in (hgb, rf, et, linear, svm, knn, mlp, adaboost)
+}
+
+
+def get_family(name: str) -> ModuleType:
+    """The family module called ``name``; ``KeyError`` naming the known ones."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise KeyError(f"unknown estimator family {name!r}; known: {', '.join(FAMILIES)}") from None
+
+
+def family_names() -> list[str]:
+    return list(FAMILIES)
