@@ -26,7 +26,7 @@ def knn1(data, train, test):
     k = data.n_classes
     x_tr, x_te = data.numeric[train], data.numeric[test]
     lo, hi = _running_ranges(x_tr, x_te)
-    same = _nominal_matches(data.nominal[train], data.nominal[test])
+    oh_tr, oh_te = _one_hot(data.nominal[train], data.nominal[test])
     n_nominal = data.nominal.shape[1]
     incomplete = np.isnan(x_tr).any(axis=0) | np.isnan(x_te).any(axis=0)
     shift = np.where(np.isnan(lo[0]), 0.0, lo[0])
@@ -35,27 +35,44 @@ def knn1(data, train, test):
     sq_tr = c_tr * c_tr
     proba = np.empty((test.size, k))
     tol = 1e-9 * (1 + data.numeric.shape[1] + n_nominal)
-    for start, stop in _segments(lo, hi):
-        width = hi[start] - lo[start]
+    step = max(1, (1 << 22) // max(train.size, 1))  # bounds the distance block's memory
+    for seg_start, seg_stop in _segments(lo, hi):
+        width = hi[seg_start] - lo[seg_start]
         usable = np.isfinite(width) & (width > 0)
-        inv = np.where(usable, 1.0 / np.where(usable, width, 1.0), 0.0) ** 2
-        w = inv[~incomplete]
-        rows = slice(start, stop)
-        dist = (sq_tr @ w)[None, :] + ((c_te[rows] ** 2) @ w)[:, None] \
-            - 2.0 * (c_te[rows] * w) @ c_tr.T
-        for j in np.flatnonzero(incomplete):
-            dist += _missing_aware(x_tr[:, j], x_te[rows, j], lo[start, j], width[j], usable[j])
-        if n_nominal:
-            dist += n_nominal - same[rows]
-        nearest = dist <= dist.min(axis=1, keepdims=True) + tol
-        for r in range(stop - start):
-            idx = np.flatnonzero(nearest[r])
-            if idx.size > 1 and data.numeric.shape[1]:
-                exact = _exact(data, train[idx], test[start + r], lo[start], width, usable)
-                idx = idx[exact == exact.min()]
-            votes = np.bincount(data.y[train[idx]], minlength=k) + 1.0 / max(train.size, 1)
-            proba[start + r] = votes / votes.sum()
+        w = np.where(usable, 1.0 / np.where(usable, width, 1.0), 0.0)[~incomplete] ** 2
+        base = sq_tr @ w
+        for start in range(seg_start, seg_stop, step):
+            rows = slice(start, min(start + step, seg_stop))
+            dist = base[None, :] + ((c_te[rows] ** 2) @ w)[:, None] \
+                - 2.0 * (c_te[rows] * w) @ c_tr.T
+            for j in np.flatnonzero(incomplete):
+                dist += _missing_aware(x_tr[:, j], x_te[rows, j], lo[seg_start, j], width[j],
+                                       usable[j])
+            if n_nominal:
+                shared = oh_te[rows] @ oh_tr.T
+                dist += n_nominal - (shared.toarray() if sparse.issparse(shared) else shared)
+            nearest = dist <= dist.min(axis=1, keepdims=True) + tol
+            for r in range(dist.shape[0]):
+                idx = np.flatnonzero(nearest[r])
+                if idx.size > 1 and data.numeric.shape[1]:
+                    exact = _exact(data, train[idx], test[start + r], lo[seg_start], width,
+                                   usable)
+                    idx = idx[exact == exact.min()]
+                proba[start + r] = _distribution(np.bincount(data.y[train[idx]], minlength=k),
+                                                 train.size)
     return proba
+
+
+def _distribution(votes, n_train):
+    """IBk's ``makeDistribution`` with Weka's order of float operations (ties in AUC)."""
+    k = votes.size
+    dist = np.full(k, 1.0 / max(1, n_train))
+    total = k / max(1, n_train)
+    for step in range(int(votes.max())):
+        dist = np.where(votes > step, dist + 1.0, dist)
+    for _ in range(int(votes.sum())):
+        total += 1.0
+    return dist / total
 
 
 def _running_ranges(x_tr, x_te):
@@ -80,19 +97,18 @@ def _segments(lo, hi):
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def _nominal_matches(nom_tr, nom_te):
-    """Number of nominal attributes on which each (test, train) pair agrees."""
-    if nom_tr.shape[1] == 0:
-        return None
+def _one_hot(nom_tr, nom_te):
+    """Sparse one-hot codes; their product counts the nominal attributes two rows share."""
     offsets = np.concatenate([[0], np.cumsum(np.maximum(nom_tr.max(axis=0, initial=-1),
                                                          nom_te.max(axis=0, initial=-1)) + 1)])
 
-    def one_hot(codes):
+    def encode(codes):
         rows, cols = np.nonzero(codes >= 0)
-        return sparse.csr_matrix((np.ones(rows.size), (rows, codes[rows, cols] + offsets[cols])),
-                                 shape=(codes.shape[0], offsets[-1]))
+        matrix = sparse.csr_matrix((np.ones(rows.size), (rows, codes[rows, cols] + offsets[cols])),
+                                   shape=(codes.shape[0], offsets[-1]))
+        return matrix.toarray() if offsets[-1] <= 1024 else matrix  # dense: BLAS is faster
 
-    return (one_hot(nom_te) @ one_hot(nom_tr).T).toarray()
+    return encode(nom_tr), encode(nom_te)
 
 
 def _norm(x, lo, width, usable):

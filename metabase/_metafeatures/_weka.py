@@ -127,23 +127,31 @@ def scores(y_true, proba):
 
 def naive_bayes(data, train, test):
     """Weka ``NaiveBayes`` (defaults): Gaussian estimators on precision-rounded
-    numeric values, Laplace-smoothed counts for nominal values and classes."""
+    numeric values, Laplace-smoothed counts for nominal values and classes.
+
+    Probabilities are multiplied in Weka's attribute order, with its 1e-75 floor
+    and rescaling, so that equal predictions stay equal (ties matter for AUC).
+    """
     k = data.n_classes
     y = data.y[train]
     class_counts = np.bincount(y, minlength=k)
-    logp = np.tile(np.log((class_counts + 1.0) / (train.size + k)), (test.size, 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for j in range(data.numeric.shape[1]):
-            logp += _normal_log_probability(data.numeric[train, j], y, k,
-                                            data.numeric[test, j])
-        for j in range(data.nominal.shape[1]):
-            logp += _discrete_log_probability(data.nominal[train, j], y, k,
-                                              int(data.n_declared[j]), data.nominal[test, j])
-    proba = np.exp(logp - logp.max(axis=1, keepdims=True))
-    return proba / proba.sum(axis=1, keepdims=True)
+    probs = np.tile((class_counts + 1.0) / (train.size + k), (test.size, 1))
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        for is_nominal, j in data.order:
+            if is_nominal:
+                p, present = _discrete_probability(data.nominal[train, j], y, k,
+                                                   int(data.n_declared[j]), data.nominal[test, j])
+            else:
+                p, present = _normal_probability(data.numeric[train, j], y, k,
+                                                 data.numeric[test, j])
+            update = probs[present] * np.maximum(p[present], 1e-75)
+            peak = update.max(axis=1, initial=0.0)
+            update[(peak > 0) & (peak < 1e-75)] *= 1e75  # Weka's underflow guard
+            probs[present] = update
+    return probs / np.cumsum(probs, axis=1)[:, -1:]
 
 
-def _normal_log_probability(x, y, k, x_test):
+def _normal_probability(x, y, k, x_test):
     present = ~np.isnan(x)
     distinct = np.unique(x[present])
     precision = np.diff(distinct).sum() / (distinct.size - 1) if distinct.size > 1 else 0.01
@@ -156,21 +164,17 @@ def _normal_log_probability(x, y, k, x_test):
     std = np.where(std > 1e-10, np.maximum(precision / 6, std), precision / 6)
     t = np.rint(x_test / precision)[:, None] * precision
     p = ndtr((t - mean + precision / 2) / std) - ndtr((t - mean - precision / 2) / std)
-    out = np.log(np.maximum(p, 1e-75))
-    out[np.isnan(x_test)] = 0.0
-    return out
+    return p, ~np.isnan(x_test)
 
 
-def _discrete_log_probability(codes, y, k, n_values, codes_test):
+def _discrete_probability(codes, y, k, n_values, codes_test):
     present = codes >= 0
     m = max(int(codes.max(initial=-1)), int(codes_test.max(initial=-1))) + 1
     counts = np.bincount(codes[present] * k + y[present], minlength=m * k).reshape(m, k)
     # Laplace: one extra count for every declared value, seen or not
     denominator = np.bincount(y[present], minlength=k) + max(n_values, m)
-    logp = np.log(np.maximum((counts + 1.0) / denominator, 1e-75))
-    out = logp[np.maximum(codes_test, 0)]
-    out[codes_test < 0] = 0.0
-    return out
+    p = (counts + 1.0) / denominator
+    return p[np.maximum(codes_test, 0)], codes_test >= 0
 
 
 def _entropy_conditioned_on_rows(dists):
