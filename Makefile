@@ -1,0 +1,34 @@
+# Set-up is part of every target: a fresh clone needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint bench bench-profile check-qualities metabase clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python -m automl_cli._demo demo/breast-cancer.csv
+	$(BIN)/automl fit demo/breast-cancer.csv --target diagnosis --time-budget 30s \
+	    --output demo/model --force
+	$(BIN)/automl predict demo/model demo/breast-cancer.csv --proba \
+	    --output demo/predictions.csv --force
+	head -5 demo/predictions.csv
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check automl_cli metabase tests
+
+clean:
+	rm -rf $(VENV) demo build dist *.egg-info .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,217 @@
+"""``fit`` as a library function: problem → search → final evaluation → refit."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from metabase import (METRICS, build_pipeline, cross_validate, default_metric, infer_schema,
+                      make_splits, metrics_for, prepare_frame, run_isolated)
+
+from ._budget import Budget
+from ._errors import DataError, NoModelError
+from ._task import Problem
+from ._tune import SearchResult, Trial, default_candidates, run_trial, search
+
+#: Rows the search cross-validates on; the final evaluation uses them all.
+SEARCH_ROWS = 20000
+#: Seconds kept for writing the model directory.
+SAVE_RESERVE = 1.0
+
+
+@dataclass
+class FitOptions:
+    metric: str | None = None
+    time_budget: float | None = 60.0
+    max_trials: int | None = None
+    cv: int = 5
+    repeats: int = 2
+    seed: int = 0
+    holdout: float = 0.0
+    memory_limit: int | None = None
+
+
+@dataclass
+class FitResult:
+    pipeline: object
+    schema: dict
+    problem: Problem
+    metric: str
+    config: dict
+    cv_scores: dict               # metric -> {"mean", "std", "folds"}
+    holdout_scores: dict | None
+    search: SearchResult
+    timings: dict
+    notes: list = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return self.cv_scores[self.metric]["mean"]
+
+
+def choose_metric(problem: Problem, metric: str | None) -> str:
+    if metric is None:
+        return default_metric(problem.task, len(problem.classes or []))
+    if metric not in METRICS:
+        raise DataError(f"unknown metric {metric!r}: choose one of {', '.join(METRICS)}")
+    if METRICS[metric].task != problem.task:
+        raise DataError(f"metric {metric!r} is for {METRICS[metric].task}, but this is "
+                        f"{problem.task}: choose one of {', '.join(metrics_for(problem.task))}")
+    return metric
+
+
+def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: None,
+        budget: Budget | None = None) -> FitResult:
+    """Search configs, evaluate the best with a fresh repeated k-fold, refit it on all rows."""
+    budget = budget or Budget(options.time_budget)
+    metric = choose_metric(problem, options.metric)
+    notes = list(problem.notes)
+    t0 = time.perf_counter()
+    schema = infer_schema(problem.X)
+    for col in schema["columns"]:
+        if col.get("note"):
+            notes.append(f"column {col['name']!r}: {col['note']}")
+    if not schema["features"]:
+        raise DataError("no usable feature columns: every column is empty, constant or an "
+                        "identifier")
+    X, warns = prepare_frame(problem.X, schema)
+    y = problem.y
+    holdout = None
+    if options.holdout:
+        X, y, holdout = _split_holdout(X, y, problem, options)
+    timings = {"prepare": time.perf_counter() - t0}
+
+    Xs, ys = _search_rows(X, y, problem, options.seed, notes)
+    splits = make_splits(ys, problem.task, options.cv, 1, options.seed)
+    folds = len(splits)
+    final_splits = make_splits(y, problem.task, options.cv, options.repeats, options.seed + 7919)
+    scale = len(y) / max(1, len(ys))
+
+    def per_fit(best: Trial) -> float:
+        # one fold of the best so far (fit, predict, process start), scaled to all rows
+        return best.elapsed / folds * scale * 1.2 + 0.05
+
+    def reserve(best: Trial | None) -> float:
+        # keep time for the final evaluation and refit of the best so far
+        if best is None:
+            return SAVE_RESERVE
+        return per_fit(best) * (len(final_splits) + 2) + SAVE_RESERVE
+
+    def evaluate(trial: Trial, timeout):
+        return run_trial(trial, Xs, ys, problem.task, problem.classes, metric, splits,
+                         options.seed, schema, timeout, options.memory_limit)
+
+    candidates = candidates or default_candidates(problem.task, len(ys), options.seed)
+    log(f"search: {metric} by {folds}-fold cross-validation on {len(ys)} rows")
+    t1 = time.perf_counter()
+    result = search(candidates, evaluate, metric, budget, options.max_trials, reserve, log)
+    timings["search"] = time.perf_counter() - t1
+    if result.best is None:
+        failed = ", ".join(sorted({t.status for t in result.trials})) or "no trial could start"
+        raise NoModelError(f"no model within the budget ({len(result.trials)} trial(s): {failed}); "
+                           "give a larger --time-budget")
+    best = result.best
+    config = best.config
+    cv_scores, holdout_scores, pipeline = _final(config, X, y, problem, schema, metric,
+                                                 final_splits, holdout, options, budget, timings,
+                                                 notes, log, best, per_fit(best),
+                                                 result.interrupted)
+    return FitResult(pipeline, schema, problem, metric, config, cv_scores, holdout_scores,
+                     result, timings, notes + warns)
+
+
+def _split_holdout(X, y, problem, options):
+    from sklearn.model_selection import train_test_split
+
+    strat = None
+    if problem.task == "classification":
+        _, counts = np.unique(y, return_counts=True)
+        strat = y if counts.min() >= 2 else None
+    idx = np.arange(len(y))
+    tr, te = train_test_split(idx, test_size=options.holdout, random_state=options.seed + 31,
+                              stratify=strat)
+    return X.iloc[tr].reset_index(drop=True), y[tr], (X.iloc[te].reset_index(drop=True), y[te])
+
+
+def _search_rows(X, y, problem, seed, notes):
+    if len(y) <= SEARCH_ROWS:
+        return X, y
+    from sklearn.model_selection import train_test_split
+
+    strat = None
+    if problem.task == "classification":
+        _, counts = np.unique(y, return_counts=True)
+        strat = y if counts.min() >= 2 else None
+    idx, _ = train_test_split(np.arange(len(y)), train_size=SEARCH_ROWS, random_state=seed,
+                              stratify=strat)
+    idx = np.sort(idx)
+    notes.append(f"search on a {SEARCH_ROWS}-row sample of {len(y)}; final evaluation on all")
+    return X.iloc[idx].reset_index(drop=True), y[idx]
+
+
+def _final(config, X, y, problem, schema, metric, splits, holdout, options, budget, timings,
+           notes, log, best, per_fit, interrupted=False):
+    """Fresh repeated k-fold on every metric, then the refit on all rows."""
+    task, classes = problem.task, problem.classes
+    names = metrics_for(task)
+    t0 = time.perf_counter()
+    make = lambda: build_pipeline(config, schema, task, random_state=options.seed)  # noqa: E731
+    refit_cost = per_fit * 1.5 + SAVE_RESERVE
+    cv_scores = None
+    timeout = budget.timeout(refit_cost)
+    if interrupted:
+        notes.append("interrupted: the search stopped early and the final evaluation was skipped")
+    elif timeout is None or timeout >= per_fit * len(splits) * 0.8:
+        log(f"final evaluation: {len(splits)} fresh folds")
+        out = run_isolated(lambda: cross_validate(make, X, y, task, classes, names, splits),
+                           timeout=timeout, memory_limit=options.memory_limit)
+        if out.ok:
+            cv_scores = _summarise(out.value, names)
+        else:
+            notes.append(f"final evaluation {out.status}: {out.error}")
+    if cv_scores is None:
+        notes.append("no time for the final evaluation: the score is the search's "
+                     "cross-validation (optimistic: it chose the config)")
+        cv_scores = {metric: {"mean": best.score, "std": best.score_std, "folds": None,
+                              "source": "search"}}
+    timings["final_cv"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    log("refit on all rows")
+    out = run_isolated(lambda: make().fit(X, y), timeout=budget.timeout(SAVE_RESERVE),
+                       memory_limit=options.memory_limit)
+    if not out.ok:
+        raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
+                           f"{out.error}); give a larger --time-budget")
+    pipeline = out.value
+    timings["refit"] = time.perf_counter() - t1
+    holdout_scores = None
+    if holdout is not None:
+        from metabase import aligned_proba, score_all
+
+        Xh, yh = holdout
+        if task == "classification":
+            proba = aligned_proba(pipeline, Xh, classes)
+            pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+        else:
+            proba, pred = None, pipeline.predict(Xh)
+        holdout_scores = {k: _round(v) for k, v in score_all(names, yh, pred, proba, classes).items()}
+        holdout_scores["rows"] = int(len(yh))
+    return cv_scores, holdout_scores, pipeline
+
+
+def _round(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 6)
+
+
+def _summarise(folds: list[dict], names) -> dict:
+    out = {}
+    for name in names:
+        vals = np.array([f[name] for f in folds], dtype=float)
+        ok = vals[~np.isnan(vals)]
+        out[name] = {"mean": _round(ok.mean()) if len(ok) else None,
+                     "std": _round(ok.std()) if len(ok) else None,
+                     "folds": len(ok), "source": "final"}
+    return out

@@ -1,0 +1,196 @@
+"""``predict`` as a library function: stream a table through a saved model."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._artifact import load_model
+from ._errors import DataError, OutputError
+from ._io import check_readable, load_table, read_csv_checked, table_format, text_options
+
+CHUNK_ROWS = 100_000
+
+
+def iter_chunks(path: Path, chunk_rows: int = CHUNK_ROWS):
+    """The table in chunks of at most ``chunk_rows`` rows, whatever its format."""
+    check_readable(path)
+    fmt, gz = table_format(path)
+    if fmt in ("csv", "tsv"):
+        opts, notes = text_options(path, gz, "\t" if fmt == "tsv" else None)
+        for note in notes:
+            yield note
+        reader = read_csv_checked(path, opts, chunksize=chunk_rows)
+        while True:
+            try:
+                chunk = next(reader)
+            except StopIteration:
+                return
+            except DataError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a parser error in a later chunk
+                raise DataError(f"{path}: malformed table: {str(exc).strip()[:200]}") from None
+            yield chunk
+    elif fmt == "parquet":
+        try:
+            import pyarrow.parquet as pq
+            pf = pq.ParquetFile(path)
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                yield batch.to_pandas()
+        except ImportError:
+            raise DataError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow") from None
+        except OSError as exc:
+            raise DataError(f"{path}: not a readable Parquet file: {str(exc)[:200]}") from None
+    else:
+        yield load_table(path).frame
+
+
+class _Writer:
+    """CSV or Parquet output, to stdout or to a temporary file renamed at the end."""
+
+    def __init__(self, output: str, force: bool):
+        self.output = output
+        self.parquet = output != "-" and Path(output).suffix.lower() in (".parquet", ".pq")
+        self.tmp = None
+        self.pq_writer = None
+        if output == "-":
+            self.fh = sys.stdout
+            return
+        path = Path(output)
+        if path.exists() and not force:
+            raise OutputError(f"{path}: already exists; use --force to replace it")
+        if path.is_dir():
+            raise OutputError(f"{path}: is a directory; give a file name")
+        parent = path.resolve().parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise OutputError(f"{parent}: cannot write there; choose another --output")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        self.tmp = Path(tmp)
+        self.fh = os.fdopen(fd, "wb" if self.parquet else "w", newline="")
+
+    def write(self, frame, first: bool):
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self.pq_writer is None:
+                self.pq_writer = pq.ParquetWriter(self.fh, table.schema)
+            self.pq_writer.write_table(table)
+        else:
+            frame.to_csv(self.fh, index=False, header=first)
+
+    def close(self, ok: bool):
+        if self.output == "-":
+            self.fh.flush()
+            return
+        try:
+            if self.pq_writer is not None:
+                self.pq_writer.close()
+            self.fh.close()
+            if ok:
+                os.replace(self.tmp, self.output)
+        finally:
+            if self.tmp.exists():
+                self.tmp.unlink()
+
+
+def predict_file(model_dir, data, output: str, proba: bool = False, id_column: str | None = None,
+                 force: bool = False, chunk_rows: int = CHUNK_ROWS, log=lambda m: None) -> dict:
+    """Score ``data`` with the model in ``model_dir``; write predictions to ``output``.
+
+    Returns a JSON-ready summary: rows, warnings, unseen categories, timings.
+    """
+    from metabase import SchemaError, prepare_frame, unseen_categories
+
+    t0 = time.perf_counter()
+    pipeline, manifest = load_model(Path(model_dir))
+    schema = manifest["schema"]
+    classes = manifest.get("classes")
+    target = manifest.get("target")
+    data = Path(data)
+    writer = None
+    rows, warnings, unseen, counts = 0, [], {}, {}
+    total = 0.0
+    ok = False
+    try:
+        for chunk in iter_chunks(data, chunk_rows):
+            if isinstance(chunk, str):
+                warnings.append(chunk)
+                continue
+            first = writer is None
+            if first:
+                warnings += _check_columns(chunk, schema, target, id_column, data)
+                writer = _Writer(output, force)
+            if len(chunk) == 0:
+                continue
+            try:
+                X, warns = prepare_frame(chunk, schema)
+            except SchemaError as exc:
+                raise DataError(f"{data}: {exc}") from None
+            warnings += [w for w in warns if w not in warnings]
+            for k, v in unseen_categories(chunk, schema).items():
+                unseen[k] = unseen.get(k, 0) + v
+            out = _predict_frame(pipeline, X, classes, proba)
+            if id_column:
+                out.insert(0, id_column, chunk[id_column].to_numpy())
+            if classes is not None:
+                for label, n in zip(*np.unique(out["prediction"].astype(str), return_counts=True)):
+                    counts[label] = counts.get(label, 0) + int(n)
+            else:
+                total += float(out["prediction"].sum())
+            writer.write(out, first)
+            rows += len(out)
+            log(f"scored {rows} rows")
+        if writer is None or rows == 0:
+            raise DataError(f"{data}: a header but no data rows: nothing to score")
+        ok = True
+    finally:
+        if writer is not None:
+            writer.close(ok)
+    for name, n in unseen.items():
+        warnings.append(f"column {name!r}: {n} cell(s) with categories unseen at fit time "
+                        "(predicted as the infrequent/unknown level)")
+    summary = {"rows": rows, "output": output, "model": str(model_dir),
+               "seconds": round(time.perf_counter() - t0, 3), "warnings": warnings}
+    if classes is not None:
+        summary["predicted_classes"] = counts
+    else:
+        summary["prediction_mean"] = round(total / rows, 6)
+    return summary
+
+
+def _check_columns(chunk, schema, target, id_column, path) -> list[str]:
+    cols = set(map(str, chunk.columns))
+    if id_column and id_column not in cols:
+        raise DataError(f"{path}: no --id-column {id_column!r} in the table")
+    needed = [c["name"] for c in schema["columns"] if c["used"]]
+    missing = [c for c in needed if c not in cols]
+    if missing:
+        raise DataError(f"{path}: column(s) seen at fit time, yet now missing: "
+                        f"{', '.join(map(repr, missing))}")
+    known = {c["name"] for c in schema["columns"]} | {target, id_column}
+    extra = sorted(cols - known)
+    if extra:
+        return [f"column(s) unseen at fit time, ignored: {', '.join(map(repr, extra[:20]))}"
+                + (" ..." if len(extra) > 20 else "")]
+    return []
+
+
+def _predict_frame(pipeline, X, classes, proba: bool):
+    import pandas as pd
+
+    if classes is None:
+        return pd.DataFrame({"prediction": pipeline.predict(X)})
+    p = pipeline.predict_proba(X)
+    labels = list(pipeline.classes_)
+    out = pd.DataFrame({"prediction": np.asarray(labels, dtype=object)[p.argmax(axis=1)]})
+    if proba:
+        for j, label in enumerate(labels):
+            out[f"proba_{label}"] = np.round(p[:, j], 6)
+    return out

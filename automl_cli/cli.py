@@ -1,0 +1,83 @@
+"""The ``automl`` command: a group whose subcommands are imported only when run,
+so that ``automl --help`` answers without importing scikit-learn or pandas."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+#: subcommand -> (module, attribute, one-line help shown by ``automl --help``)
+COMMANDS = {
+    "fit": ("automl_cli.commands.fit", "fit", "Train the best model the budget allows."),
+    "predict": ("automl_cli.commands.predict", "predict", "Score a table with a saved model."),
+}
+
+
+class LazyGroup(click.Group):
+    """Click's "lazily loading subcommands" pattern."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, help_) for name, (_, _, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("automl")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                              "max_content_width": 100})
+@click.version_option(package_name="automl", message="automl %(version)s")
+def cli():
+    """AutoML for tables that learns from OpenML task history.
+
+    \b
+    Examples:
+      automl fit train.csv --target price --time-budget 2m
+      automl predict model/ new.csv --output predictions.csv
+
+    Exit codes: 0 ok, 1 internal error, 2 usage, 3 score below --fail-under,
+    4 input data or model problem, 5 no model within the budget,
+    6 output cannot be written.
+    """
+
+
+def main(argv=None):
+    """Console entry point: internal errors become one line and exit code 1."""
+    try:
+        cli.main(args=argv, prog_name="automl", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        import os
+        import traceback
+
+        if os.environ.get("AUTOML_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"error: internal error: {type(exc).__name__}: {exc} "
+                   "(a bug: please report it; AUTOML_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""``automl fit``: thin wrapper over ``automl_cli._fit.fit``."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import click
+
+from .._types import BYTE_SIZE, DURATION
+
+DEFAULT_BUDGET = 60.0
+
+
+@click.command(epilog="""\b
+Examples:
+  automl fit train.csv                          # target: the last column
+  automl fit train.csv --target price --time-budget 5m -o price-model
+  automl fit data.parquet --target churn --fail-under 0.85 --json   # a CI gate
+  automl fit data.csv --max-trials 10 --seed 1  # exactly reproducible""")
+@click.argument("data", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--target", "-t", help="Target column. Default: the last column.")
+@click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
+              default="auto", show_default=True, help="Kind of problem.")
+@click.option("--metric", help="roc_auc, log_loss, accuracy, balanced_accuracy, f1 (classification); "
+              "r2, rmse, mae (regression). Default: roc_auc (binary), log_loss (multiclass), r2.")
+@click.option("--time-budget", type=DURATION, default=None,
+              help="Wall-clock budget for the whole run: 90, 90s, 10m, 1h. "
+              "Default: 60s, or none when only --max-trials is given.")
+@click.option("--max-trials", type=click.IntRange(min=1), help="Stop after N trials.")
+@click.option("--cv", type=click.IntRange(min=2, max=20), default=5, show_default=True,
+              help="Cross-validation folds.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed for splits and estimators.")
+@click.option("--holdout", type=click.FloatRange(0.0, 0.5, max_open=True), default=0.0,
+              help="Keep this share of rows untouched and report the score on it (e.g. 0.2).")
+@click.option("--memory-limit", type=BYTE_SIZE, help="Memory per trial, e.g. 4G; a trial over "
+              "it is recorded and skipped.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("model"),
+              show_default=True, help="Model directory to write.")
+@click.option("--force", is_flag=True, help="Replace an existing model directory.")
+@click.option("--fail-under", type=float, help="Exit with code 3 when the score is worse "
+              "(for losses: higher) than this. The model is saved all the same.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
+        output, force, fail_under, as_json, quiet):
+    """Train the best model the time budget allows on DATA and save it.
+
+    DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
+    detected), a Parquet file or an ARFF file.
+    """
+    from .. import _fit
+    from .._artifact import check_output_dir, save_model
+    from .._budget import Budget
+    from .._errors import ScoreBelowThreshold
+    from .._io import load_table
+    from .._report import Progress, emit_json
+    from .._task import make_problem
+
+    start = time.monotonic()
+    if time_budget is None and max_trials is None:
+        time_budget = DEFAULT_BUDGET
+    log = Progress(quiet)
+    check_output_dir(output, force)
+    table = load_table(data)
+    for note in table.notes:
+        log(f"note: {note}")
+    problem = make_problem(table.frame, target, task, str(data))
+    opts = _fit.FitOptions(metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv,
+                           seed=seed, holdout=holdout, memory_limit=memory_limit)
+    metric_name = _fit.choose_metric(problem, metric)
+    n_classes = f" ({len(problem.classes)} classes)" if problem.classes else ""
+    log(f"{data}: {len(problem.y)} rows x {problem.X.shape[1]} features; target {problem.target!r}; "
+        f"{problem.kind}{n_classes}; metric {metric_name}")
+    for note in problem.notes:
+        log(f"note: {note}")
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        result = _fit.fit(problem, opts, log=log, budget=Budget(time_budget, start))
+        manifest = _manifest(result, table, opts, data, time.monotonic() - start)
+        save_model(result.pipeline, manifest, output, force)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    wall = time.monotonic() - start
+    doc = _summary(result, manifest, output, wall, fail_under)
+    if as_json:
+        emit_json(doc)
+    else:
+        _print_text(doc)
+    if fail_under is not None and not doc["gate"]["passed"]:
+        raise ScoreBelowThreshold(f"{result.metric} {doc['score']['mean']:.4f} is worse than "
+                                  f"--fail-under {fail_under}; the model was saved to {output}")
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _manifest(result, table, opts, data, seconds) -> dict:
+    from .._artifact import library_versions
+
+    trials = [t.to_dict() for t in result.search.trials]
+    first = next((t for t in result.search.trials if t.status == "ok"), None)
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": library_versions(),
+        "seed": opts.seed,
+        "data": {"path": str(data), "format": table.format, "rows": int(len(result.problem.y)),
+                 "columns": int(table.frame.shape[1])},
+        "target": result.problem.target,
+        "task": result.problem.task,
+        "kind": result.problem.kind,
+        "classes": result.problem.classes,
+        "schema": result.schema,
+        "metric": result.metric,
+        "scores": {"cv": result.cv_scores, "holdout": result.holdout_scores,
+                   "cv_folds": opts.cv, "cv_repeats": opts.repeats},
+        "config": result.config,
+        "search": {"trials": len(trials), "stopped_by": result.search.stopped_by,
+                   "interrupted": result.search.interrupted,
+                   "first_score": first.score if first else None,
+                   "best_score": result.search.best.score},
+        "leaderboard": trials,
+        "options": {"time_budget": opts.time_budget, "max_trials": opts.max_trials,
+                    "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit},
+        "timings": {k: round(v, 3) for k, v in result.timings.items()} | {"total": round(seconds, 3)},
+        "notes": result.notes,
+    }
+
+
+def _summary(result, manifest, output, wall, fail_under) -> dict:
+    from metabase import METRICS
+
+    score = result.cv_scores[result.metric]
+    passed = True
+    if fail_under is not None:
+        passed = score["mean"] is not None and not METRICS[result.metric].worse_than(
+            score["mean"], fail_under)
+    statuses = {}
+    for t in result.search.trials:
+        statuses[t.status] = statuses.get(t.status, 0) + 1
+    return {
+        "status": "ok" if passed else "score_below_threshold",
+        "model_dir": str(output),
+        "target": manifest["target"], "task": manifest["task"], "kind": manifest["kind"],
+        "classes": manifest["classes"], "metric": result.metric,
+        "greater_is_better": METRICS[result.metric].greater_is_better,
+        "score": score, "scores": result.cv_scores, "holdout": result.holdout_scores,
+        "config": result.config,
+        "search": {**manifest["search"], "statuses": statuses},
+        "leaderboard": manifest["leaderboard"],
+        "gate": {"fail_under": fail_under, "passed": passed},
+        "wall_seconds": round(wall, 3),
+        "time_budget": manifest["options"]["time_budget"],
+        "timings": manifest["timings"],
+        "notes": result.notes,
+    }
+
+
+def _print_text(doc: dict) -> None:
+    from .._report import fmt_params
+
+    s = doc["score"]
+    folds = f"{s['folds']} fresh folds" if s.get("source") == "final" else "search CV"
+    kind = doc["kind"] + (f", {len(doc['classes'])} classes" if doc["classes"] else "")
+    lines = [
+        f"task:    {kind}; target {doc['target']!r}",
+        f"metric:  {doc['metric']}" + ("" if doc["greater_is_better"] else " (lower is better)"),
+        f"model:   {doc['config']['family']} ({fmt_params(doc['config']['params'])})",
+        f"score:   {doc['metric']} {_f(s['mean'])} ± {_f(s['std'])} ({folds})",
+    ]
+    others = [f"{k} {_f(v['mean'])}" for k, v in doc["scores"].items() if k != doc["metric"]]
+    if others:
+        lines.append(f"also:    {', '.join(others)}")
+    if doc["holdout"]:
+        lines.append(f"holdout: {doc['metric']} {_f(doc['holdout'].get(doc['metric']))} "
+                     f"on {doc['holdout']['rows']} untouched rows")
+    st = ", ".join(f"{n} {k}" for k, n in doc["search"]["statuses"].items())
+    lines.append(f"search:  {doc['search']['trials']} trials ({st}); stopped by "
+                 f"{doc['search']['stopped_by']}")
+    budget = f" of a {doc['time_budget']:.0f} s budget" if doc["time_budget"] else ""
+    lines.append(f"time:    {doc['wall_seconds']:.1f} s{budget}")
+    lines.append(f"saved:   {doc['model_dir']}/")
+    if doc["gate"]["fail_under"] is not None:
+        lines.append(f"gate:    {'passed' if doc['gate']['passed'] else 'FAILED'} "
+                     f"(--fail-under {doc['gate']['fail_under']})")
+    for note in doc["notes"]:
+        lines.append(f"note:    {note}")
+    click.echo("\n".join(lines))
+
+
+def _f(x) -> str:
+    return "n/a" if x is None else f"{x:.4f}"
