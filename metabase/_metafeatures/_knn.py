@@ -23,44 +23,66 @@ from scipy import sparse
 
 def knn1(data, train, test):
     """Out-of-fold class probabilities of Weka's 1-NN for the rows `test`."""
-    k = data.n_classes
+    k, n_train = data.n_classes, train.size
     x_tr, x_te = data.numeric[train], data.numeric[test]
     lo, hi = _running_ranges(x_tr, x_te)
     oh_tr, oh_te = _one_hot(data.nominal[train], data.nominal[test])
     n_nominal = data.nominal.shape[1]
     incomplete = np.isnan(x_tr).any(axis=0) | np.isnan(x_te).any(axis=0)
     shift = np.where(np.isnan(lo[0]), 0.0, lo[0])
-    c_tr = np.where(np.isnan(x_tr), 0.0, x_tr - shift)[:, ~incomplete]
-    c_te = np.where(np.isnan(x_te), 0.0, x_te - shift)[:, ~incomplete]
+    c_tr = (x_tr - shift)[:, ~incomplete]
+    c_te = (x_te - shift)[:, ~incomplete]
     sq_tr = c_tr * c_tr
     proba = np.empty((test.size, k))
     tol = 1e-9 * (1 + data.numeric.shape[1] + n_nominal)
-    step = max(1, (1 << 22) // max(train.size, 1))  # bounds the distance block's memory
+    step = max(1, (1 << 22) // max(n_train, 1))  # bounds the distance block's memory
     for seg_start, seg_stop in _segments(lo, hi):
         width = hi[seg_start] - lo[seg_start]
         usable = np.isfinite(width) & (width > 0)
         w = np.where(usable, 1.0 / np.where(usable, width, 1.0), 0.0)[~incomplete] ** 2
         base = sq_tr @ w
+        a_te, b_tr = _missing_terms(x_tr[:, incomplete], x_te[seg_start:seg_stop, incomplete],
+                                    lo[seg_start, incomplete], width[incomplete],
+                                    usable[incomplete])
         for start in range(seg_start, seg_stop, step):
             rows = slice(start, min(start + step, seg_stop))
             dist = base[None, :] + ((c_te[rows] ** 2) @ w)[:, None] \
                 - 2.0 * (c_te[rows] * w) @ c_tr.T
-            for j in np.flatnonzero(incomplete):
-                dist += _missing_aware(x_tr[:, j], x_te[rows, j], lo[seg_start, j], width[j],
-                                       usable[j])
+            if b_tr.shape[1]:
+                dist += a_te[start - seg_start:rows.stop - seg_start] @ b_tr.T
             if n_nominal:
                 shared = oh_te[rows] @ oh_tr.T
                 dist += n_nominal - (shared.toarray() if sparse.issparse(shared) else shared)
             nearest = dist <= dist.min(axis=1, keepdims=True) + tol
-            for r in range(dist.shape[0]):
+            single = nearest.sum(axis=1) == 1
+            # one neighbour: Weka's distribution is 1/n everywhere plus 1 for its class
+            out = np.full((dist.shape[0], k), 1.0 / max(1, n_train))
+            out[np.flatnonzero(single), data.y[train[dist[single].argmin(axis=1)]]] += 1.0
+            out[single] /= k / max(1, n_train) + 1.0
+            for r in np.flatnonzero(~single):
                 idx = np.flatnonzero(nearest[r])
-                if idx.size > 1 and data.numeric.shape[1]:
+                if data.numeric.shape[1]:
                     exact = _exact(data, train[idx], test[start + r], lo[seg_start], width,
                                    usable)
                     idx = idx[exact == exact.min()]
-                proba[start + r] = _distribution(np.bincount(data.y[train[idx]], minlength=k),
-                                                 train.size)
+                out[r] = _distribution(np.bincount(data.y[train[idx]], minlength=k), n_train)
+            proba[rows] = out
     return proba
+
+
+def _missing_terms(x_tr, x_te, lo, width, usable):
+    """Factors whose product is the squared Weka difference summed over the attributes
+    with missing values: ``a_te @ b_tr.T`` (each term is an outer product)."""
+    z_tr, z_te = _norm(x_tr, lo, width, usable), _norm(x_te, lo, width, usable)
+    p_tr, p_te = ~np.isnan(x_tr), ~np.isnan(x_te)
+    z_tr, z_te = np.where(p_tr, z_tr, 0.0), np.where(p_te, z_te, 0.0)
+    f_tr = np.where(z_tr < 0.5, 1 - z_tr, z_tr) ** 2  # one side missing
+    f_te = np.where(z_te < 0.5, 1 - z_te, z_te) ** 2
+    m_tr, m_te = (~p_tr).astype(float), (~p_te).astype(float)
+    p_tr, p_te = p_tr.astype(float), p_te.astype(float)
+    a_te = np.hstack([p_te * z_te**2, p_te, p_te * z_te, m_te, p_te * f_te, m_te])
+    b_tr = np.hstack([p_tr, p_tr * z_tr**2, -2 * p_tr * z_tr, p_tr * f_tr, m_tr, m_tr])
+    return a_te, b_tr
 
 
 def _distribution(votes, n_train):
@@ -113,16 +135,6 @@ def _one_hot(nom_tr, nom_te):
 
 def _norm(x, lo, width, usable):
     return np.where(usable, (x - lo) / np.where(usable, width, 1.0), 0.0)
-
-
-def _missing_aware(x_tr, x_te, lo, width, usable):
-    """Squared Weka difference of one numeric attribute with missing values."""
-    z_tr, z_te = _norm(x_tr, lo, width, usable), _norm(x_te, lo, width, usable)
-    m_tr, m_te = np.isnan(x_tr)[None, :], np.isnan(x_te)[:, None]
-    one_tr = np.where(z_tr < 0.5, 1 - z_tr, z_tr)[None, :] ** 2
-    one_te = np.where(z_te < 0.5, 1 - z_te, z_te)[:, None] ** 2
-    both = (z_te[:, None] - z_tr[None, :]) ** 2
-    return np.where(m_tr & m_te, 1.0, np.where(m_tr, one_te, np.where(m_te, one_tr, both)))
 
 
 def _exact(data, train_rows, test_row, lo, width, usable):

@@ -73,6 +73,8 @@ def _moments(t, v):
     """Per-attribute moments of the numeric inputs and the numeric target."""
     if t.numeric.shape[1] == 0 and t.task == "classification":
         raise Undefined("no numeric attributes")
+    if t.n_rows == 0:
+        raise Undefined("no rows")
     parts = [column_moments(t.numeric)]
     if t.task == "regression":
         parts.append(column_moments(t.y_num[:, None]))

@@ -144,17 +144,29 @@ def naive_bayes(data, train, test):
             else:
                 p, present = _normal_probability(data.numeric[train, j], y, k,
                                                  data.numeric[test, j])
-            update = probs[present] * np.maximum(p[present], 1e-75)
-            peak = update.max(axis=1, initial=0.0)
-            update[(peak > 0) & (peak < 1e-75)] *= 1e75  # Weka's underflow guard
-            probs[present] = update
+            if present.all():
+                probs *= np.maximum(p, 1e-75)
+                _rescale(probs)
+            else:
+                update = probs[present] * np.maximum(p[present], 1e-75)
+                probs[present] = _rescale(update)
     return probs / np.cumsum(probs, axis=1)[:, -1:]
+
+
+def _rescale(probs):
+    """Weka's underflow guard: rows whose largest value fell below 1e-75 times 1e75."""
+    peak = probs.max(axis=1, initial=0.0)
+    tiny = (peak > 0) & (peak < 1e-75)
+    if tiny.any():
+        probs[tiny] *= 1e75
+    return probs
 
 
 def _normal_probability(x, y, k, x_test):
     present = ~np.isnan(x)
     distinct = np.unique(x[present])
-    precision = np.diff(distinct).sum() / (distinct.size - 1) if distinct.size > 1 else 0.01
+    # Weka sums the gaps in order; a pairwise sum can move values across rounding ties
+    precision = np.cumsum(np.diff(distinct))[-1] / (distinct.size - 1) if distinct.size > 1 else 0.01
     values = np.rint(x[present] / precision) * precision
     weights = np.bincount(y[present], minlength=k).astype(np.float64)
     sums = np.bincount(y[present], weights=values, minlength=k)
@@ -169,7 +181,7 @@ def _normal_probability(x, y, k, x_test):
 
 def _discrete_probability(codes, y, k, n_values, codes_test):
     present = codes >= 0
-    m = max(int(codes.max(initial=-1)), int(codes_test.max(initial=-1))) + 1
+    m = max(int(codes.max(initial=-1)), int(codes_test.max(initial=-1)), 0) + 1
     counts = np.bincount(codes[present] * k + y[present], minlength=m * k).reshape(m, k)
     # Laplace: one extra count for every declared value, seen or not
     denominator = np.bincount(y[present], minlength=k) + max(n_values, m)
