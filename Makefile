@@ -27,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: install
-	$(BIN)/ruff check automl_cli metabase tests
+	$(BIN)/ruff check --line-length 100 --select E,F,W,B --ignore E731,B008 automl_cli metabase tests
 
 clean:
 	rm -rf $(VENV) demo build dist *.egg-info .pytest_cache .ruff_cache

@@ -71,7 +71,7 @@ class _Writer:
             raise OutputError(f"{parent}: cannot write there; choose another --output")
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
         self.tmp = Path(tmp)
-        self.fh = os.fdopen(fd, "wb" if self.parquet else "w", newline="")
+        self.fh = os.fdopen(fd, "wb") if self.parquet else os.fdopen(fd, "w", newline="")
 
     def write(self, frame, first: bool):
         if self.parquet:

@@ -33,7 +33,8 @@ def split_target(frame, target: str | None, path: str = "") -> tuple[object, obj
         target = cols[-1]
         notes.append(f"target: {target!r} (the last column; use --target to choose another)")
     elif target not in cols:
-        close = difflib.get_close_matches(target, cols, n=3)
+        close = [c for c in cols if str(c).lower() == target.lower()] or \
+            difflib.get_close_matches(target, cols, n=3)
         hint = f"did you mean {', '.join(map(repr, close))}?" if close else \
             f"columns are {', '.join(map(repr, cols[:10]))}{' ...' if len(cols) > 10 else ''}"
         raise DataError(f"{path}: no target column {target!r}: {hint}")

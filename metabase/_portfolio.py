@@ -39,6 +39,7 @@ class Settings:
     seed: int = 0
     max_rows: int = 5000
     timeout: float = 90.0
+    min_timeout: float = 15.0
     memory_limit: int | None = 6 * 2 ** 30
     extra: dict = field(default_factory=dict)
 
@@ -121,11 +122,14 @@ def run_table(path: Path, task: str, out_dir: Path, settings: Settings, log=prin
         writer = csv.DictWriter(fh, COLUMNS)
         if new_file:
             writer.writeheader()
+        times: list[float] = []
         for i, config in enumerate(configs):
             out = run_isolated(
                 lambda c=config: _evaluate_config(c, Xp, yv, task, classes, schema, splits,
                                                   settings.seed),
-                timeout=settings.timeout, memory_limit=settings.memory_limit)
+                timeout=_timeout(settings, times), memory_limit=settings.memory_limit)
+            if out.ok:
+                times.append(out.elapsed)
             base = {"table": name, "task": task, "config_id": config["id"],
                     "family": config["family"], "params": json.dumps(config["params"],
                                                                      sort_keys=True),
@@ -142,6 +146,15 @@ def run_table(path: Path, task: str, out_dir: Path, settings: Settings, log=prin
                 f"{out.elapsed:.1f}s")
     return {"table": name, "ran": len(configs), "cached": len(done), "n_rows": n_total,
             "n_rows_used": len(Xp), "seconds": time.perf_counter() - t0}
+
+
+def _timeout(settings: Settings, times: list[float]) -> float:
+    """Per-config time limit: ``settings.timeout``, or less on a table where the
+    configs so far were quick (a poly-kernel SVM with a huge C can run for hours
+    on 300 rows; a limit 25x the median run is spent on it instead)."""
+    if len(times) < 5:
+        return settings.timeout
+    return float(min(settings.timeout, max(settings.min_timeout, 25 * np.median(times))))
 
 
 def _fmt(fold: dict) -> dict:

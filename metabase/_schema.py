@@ -166,7 +166,8 @@ def prepare_frame(X: pd.DataFrame, schema: dict) -> tuple[pd.DataFrame, list[str
             if bad:
                 warnings_out.append(f"column {name!r}: {bad} cell(s) not dates, treated as missing")
             for part in DATE_PARTS:
-                out[f"{name}__{part}"] = getattr(dates.dt, part).astype("float64")
+                attr = "day_of_week" if part == "dayofweek" else part
+                out[f"{name}__{part}"] = getattr(dates.dt, attr).astype("float64")
         else:
             text = s.astype("object")
             mask = text.notna()

@@ -1,0 +1,98 @@
+"""Shared fixtures: tiny tables built here, scikit-learn's bundled data, and
+../shared (skipped with a reason where it is absent, as in a user's clone)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DATASETS = SHARED / "datasets"
+
+
+def shared_table(name: str) -> Path:
+    path = DATASETS / f"{name}.csv.gz"
+    if not path.exists():
+        pytest.skip(f"../shared/datasets not found ({path}): the shared tables are only on "
+                    "the project's machines")
+    return path
+
+
+@pytest.fixture
+def run():
+    """Invoke the CLI in-process: run(args...) -> click Result."""
+    from automl_cli.cli import cli
+
+    runner = CliRunner()
+
+    def _run(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return _run
+
+
+def mixed_frame(n: int = 120, seed: int = 0) -> pd.DataFrame:
+    """A binary table with numeric, categorical, boolean and missing cells."""
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    x2 = rng.uniform(0, 10, size=n)
+    colour = rng.choice(["red", "green", "blue"], size=n)
+    flag = rng.random(n) < 0.5
+    logit = 1.5 * x1 + 0.3 * (x2 - 5) + (colour == "red") * 1.2
+    y = np.where(logit + rng.normal(scale=0.5, size=n) > 0, "yes", "no")
+    frame = pd.DataFrame({"x1": x1, "x2": x2, "colour": colour, "flag": flag, "y": y})
+    frame.loc[rng.choice(n, 10, replace=False), "x2"] = np.nan
+    frame.loc[rng.choice(n, 8, replace=False), "colour"] = np.nan
+    return frame
+
+
+@pytest.fixture
+def binary_csv(tmp_path) -> Path:
+    path = tmp_path / "binary.csv"
+    mixed_frame().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def regression_csv(tmp_path) -> Path:
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame.head(150)
+    path = tmp_path / "diabetes.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def multiclass_csv(tmp_path) -> Path:
+    from sklearn.datasets import load_iris
+
+    data = load_iris(as_frame=True)
+    frame = data.frame.copy()
+    frame["target"] = data.target_names[data.target]
+    path = tmp_path / "iris.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fitted(tmp_path_factory) -> Path:
+    """A model directory fit once on the mixed binary table (2 trials)."""
+    from automl_cli.cli import cli
+
+    d = tmp_path_factory.mktemp("fitted")
+    data = d / "train.csv"
+    mixed_frame().to_csv(data, index=False)
+    res = CliRunner().invoke(cli, ["fit", str(data), "--max-trials", "2", "-o", str(d / "model"),
+                                   "-q"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def read_json(text: str) -> dict:
+    return json.loads(text)
