@@ -1,0 +1,73 @@
+"""One common check over every estimator family (like scikit-learn's estimator
+checks): its defaults and a random config fit, predict and survive a one-trial
+budget on a tiny table, for both tasks; its space and defaults agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metabase import (FAMILIES, build_pipeline, config_key, infer_schema, prepare_frame,
+                      sample_config, validate_config)
+from metabase._space import to_unit_vector
+from conftest import mixed_frame
+
+TASKS = ["classification", "regression"]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    f = mixed_frame(n=60)
+    X = f.drop(columns=["y"])
+    schema = infer_schema(X)
+    Xp, _ = prepare_frame(X, schema)
+    return Xp, schema, f["y"].to_numpy(dtype=object), X["x1"].to_numpy() * 3 + 1
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_defaults_lie_in_the_space(name, task):
+    fam = FAMILIES[name]
+    assert validate_config(fam.space(task), fam.defaults(task)) == []
+    assert set(fam.defaults(task)) == set(fam.space(task))
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_family_fits_and_predicts(tiny, name, task):
+    Xp, schema, ylab, ynum = tiny
+    fam = FAMILIES[name]
+    y = ylab if task == "classification" else ynum
+    rng = np.random.default_rng(0)
+    for params in (fam.defaults(task), sample_config(fam.space(task), rng)):
+        pipe = build_pipeline({"family": name, "params": params}, schema, task)
+        pipe.fit(Xp, y)
+        pred = pipe.predict(Xp.iloc[:5])
+        assert len(pred) == 5
+        if task == "classification":
+            p = pipe.predict_proba(Xp.iloc[:5])
+            assert p.shape == (5, 2) and np.allclose(p.sum(axis=1), 1)
+        else:
+            assert np.all(np.isfinite(pred))
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_family_survives_a_one_trial_budget(run, binary_csv, tmp_path, name, monkeypatch):
+    from automl_cli import _tune
+
+    def only(task, n_rows, seed):
+        yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default"
+    monkeypatch.setattr(_tune, "default_candidates", only)
+    monkeypatch.setattr("automl_cli._fit.default_candidates", only)
+    res = run("fit", binary_csv, "--max-trials", "1", "-o", tmp_path / "m", "-q")
+    assert res.exit_code == 0, res.output
+    assert f"model:   {name}" in res.stdout
+
+
+def test_unit_vector_and_keys_are_stable():
+    space = FAMILIES["svm"].space("classification")
+    d = FAMILIES["svm"].defaults("classification")
+    u = to_unit_vector(space, d)
+    assert all(0 <= v <= 1 for v in u) and len(u) == len(space)
+    assert config_key("svm", d) == config_key("svm", dict(reversed(list(d.items()))))
+    assert config_key("svm", d) != config_key("svm", {**d, "C": 2.0})
