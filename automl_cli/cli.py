@@ -12,6 +12,10 @@ import click
 COMMANDS = {
     "fit": ("automl_cli.commands.fit", "fit", "Train the best model the budget allows."),
     "predict": ("automl_cli.commands.predict", "predict", "Score a table with a saved model."),
+    "profile": ("automl_cli.commands.profile", "profile",
+                "Meta-features of a table, by OpenML's quality names."),
+    "metabase": ("automl_cli.commands.metabase", "metabase",
+                 "Build, inspect and check the store of past tasks."),
 }
 
 

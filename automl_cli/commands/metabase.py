@@ -1,0 +1,163 @@
+"""``automl metabase``: build, inspect and check the store of past tasks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from .._types import DURATION
+
+
+def _default_shared() -> Path:
+    return Path(__file__).resolve().parents[2].parent / "shared"
+
+
+@click.group(epilog="""\b
+Examples:
+  automl metabase info
+  automl metabase validate
+  automl metabase build --shared ../shared --n-jobs 2""")
+def metabase():
+    """Build, inspect and check the metabase: past tasks and how configs did on them."""
+
+
+@metabase.command(epilog="""\b
+Examples:
+  automl metabase build --shared ../shared              # resumes cached runs
+  automl metabase build --only iris,wine --no-store     # just run the portfolio on two tables
+  automl metabase build --openml-tasks 31,53 --out my-store   # live OpenML (needs network)""")
+@click.option("--shared", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with datasets/ (MANIFEST.csv) and reference/. Default: ../shared "
+              "beside the project.")
+@click.option("--history", type=click.Path(file_okay=False, path_type=Path),
+              help="Run cache (resumable). Default: metabase/history in the package.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Store to write. Default: the shipped store (metabase/store).")
+@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Tables run in parallel.")
+@click.option("--only", help="Comma-separated table names (default: every table).")
+@click.option("--timeout", type=DURATION, default=90.0, show_default=True,
+              help="Time limit of one config's cross-validation on one table.")
+@click.option("--no-portfolio", is_flag=True, help="Use cached runs only; run nothing.")
+@click.option("--no-store", is_flag=True, help="Run the portfolio only; do not write the store.")
+@click.option("--openml-suite", type=int, help="Also run the portfolio on an OpenML suite's "
+              "tasks (e.g. 99), on their official splits. Needs network access to OpenML.")
+@click.option("--openml-tasks", help="Also run the portfolio on these OpenML task ids.")
+@click.option("--openml-flows", help="Also import OpenML run evaluations of these flow ids.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, openml_suite,
+          openml_tasks, openml_flows, quiet):
+    """Run the portfolio on every table of --shared (resumable) and write the store."""
+    from metabase._build import HISTORY_DIR, build as build_store
+    from metabase._portfolio import Settings, run_folder
+    from metabase._store import STORE_DIR
+
+    from .._errors import DataError
+    from .._report import Progress
+
+    log = Progress(quiet)
+    shared = shared or _default_shared()
+    if not (shared / "datasets" / "MANIFEST.csv").exists():
+        raise DataError(f"{shared}: no datasets/MANIFEST.csv; give --shared DIR")
+    if openml_suite or openml_tasks or openml_flows:
+        from metabase._live import live_build
+
+        live_build(suite=openml_suite, tasks=openml_tasks, flows=openml_flows,
+                   history=history or HISTORY_DIR, log=log)
+    settings = Settings(timeout=timeout)
+    names = [s.strip() for s in only.split(",")] if only else None
+    t0 = time.perf_counter()
+    if no_store:
+        run_folder(shared / "datasets", (history or HISTORY_DIR) / "portfolio", settings,
+                   n_jobs=n_jobs, only=names, log=log)
+        click.echo(f"portfolio runs done in {time.perf_counter() - t0:.0f} s")
+        return
+    summary = build_store(shared, out or STORE_DIR, history or HISTORY_DIR, settings, n_jobs,
+                          run_portfolio=not no_portfolio, only=names, log=log)
+    click.echo(f"store written to {summary['out']}: {summary['tasks']} tasks, "
+               f"{summary['runs']} runs, in {summary['seconds']:.0f} s")
+
+
+def _load(path):
+    from metabase._store import StoreError, load_store
+
+    from .._errors import DataError
+
+    try:
+        return load_store(path)
+    except StoreError as exc:
+        raise DataError(str(exc)) from None
+
+
+@metabase.command(epilog="""\b
+Examples:
+  automl metabase info
+  automl metabase info --json | jq .tasks""")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+              help="Store to read. Default: the shipped one.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def info(store, as_json):
+    """Sources, tasks per task type, configs per family, coverage, build date and versions."""
+    from metabase._info import store_info
+
+    from .._report import emit_json
+
+    t0 = time.perf_counter()
+    st = _load(store)
+    doc = store_info(st)
+    doc["load_seconds"] = round(time.perf_counter() - t0, 3)
+    doc["size_bytes"] = sum(p.stat().st_size for p in Path(st.path).iterdir())
+    if as_json:
+        emit_json(doc)
+        return
+    t = doc["tasks"]
+    lines = [f"store:    {doc['path']} ({doc['size_bytes'] / 1e6:.1f} MB, loaded in "
+             f"{doc['load_seconds']:.2f} s)",
+             f"built:    {doc['built']}; format v{doc['format_version']}, spaces "
+             f"v{doc['space_version']}; " + ", ".join(f"{k} {v}" for k, v in doc['versions'].items()),
+             f"tasks:    {t['total']} ({t['distinct_datasets']} distinct datasets: " +
+             ", ".join(f"{v} {k}" for k, v in t["distinct_by_task_type"].items()) + ")",
+             f"runs:     {doc['runs']['total']} ({doc['runs']['ok']} ok, "
+             f"{doc['runs']['failed']} failed)", "", "sources:"]
+    for src, s in doc["sources"].items():
+        by = ", ".join(f"{v} {k}" for k, v in s["by_task_type"].items())
+        extra = ""
+        if "mapped" in s:
+            extra = f"; configs mapped {s['mapped']}/{s['runs']}"
+        lines.append(f"  {src:<24} {s['tasks']:4d} tasks ({by}); meta-features on "
+                     f"{s['tasks_with_meta_features']}{extra}")
+        lines.append(f"  {'':<24} licence: {s.get('licence', '?')}")
+        for reason, n in list(s.get("unmapped_by_reason", {}).items())[:4]:
+            lines.append(f"  {'':<24} unmapped {n}: {reason}")
+    lines += ["", "families (configs / tasks / runs) and tasks covered per source:"]
+    srcs = sorted(doc["sources"])
+    lines.append(f"  {'family':<10} {'configs':>8} {'tasks':>6} {'runs':>7}   " +
+                 " ".join(f"{s[:14]:>14}" for s in srcs))
+    for fam, f in doc["families"].items():
+        cov = doc["coverage_tasks"].get(fam, {})
+        lines.append(f"  {fam:<10} {f['configs']:8d} {f['tasks']:6d} {f['runs']:7d}   " +
+                     " ".join(f"{cov.get(s, 0):14d}" for s in srcs))
+    click.echo("\n".join(lines))
+
+
+@metabase.command(epilog="""\b
+Examples:
+  automl metabase validate
+  automl metabase validate --store my-store""")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+              help="Store to check. Default: the shipped one.")
+def validate(store):
+    """Check the store: schema, provenance, failure records, spaces and meta-feature names."""
+    from metabase._info import validate_store
+
+    from .._errors import DataError
+
+    st = _load(store)
+    problems = validate_store(st)
+    if problems:
+        for p in problems[:-1]:
+            click.echo(f"problem: {p}", err=True)
+        raise DataError(f"{st.path}: {len(problems)} problem(s); last: {problems[-1]}")
+    click.echo(f"{st.path}: ok ({len(st.tasks)} tasks, {len(st.runs)} runs)")

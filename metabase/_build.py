@@ -1,0 +1,194 @@
+"""Build the store from the history: our portfolio runs, the offline OpenML
+history, and (for users with a network) live OpenML."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._portfolio import COLUMNS as RUN_CACHE_COLUMNS
+from ._portfolio import METRICS as PORTFOLIO_METRICS
+from ._portfolio import Settings, run_folder
+from ._store import RUN_COLUMNS, TASK_COLUMNS, new_header, write_store
+
+HISTORY_DIR = Path(__file__).with_name("history")
+PORTFOLIO_SOURCE = "portfolio"
+
+
+def read_manifest(datasets_dir: Path) -> list[dict]:
+    with open(Path(datasets_dir) / "MANIFEST.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def aggregate_portfolio(runs_dir: Path):
+    """Per (table, config, metric): mean and std over folds, fit time, status."""
+    import pandas as pd
+
+    files = sorted(Path(runs_dir).glob("*.csv"))
+    if not files:
+        return pd.DataFrame(columns=RUN_COLUMNS)
+    frames = [pd.read_csv(f, usecols=lambda c: c in RUN_CACHE_COLUMNS,
+                          on_bad_lines="skip") for f in files]
+    raw = pd.concat(frames, ignore_index=True)
+    raw = raw[raw["config_id"].notna()]
+    raw["fold"] = pd.to_numeric(raw["fold"], errors="coerce")
+    rows = []
+    for (table, cid), g in raw.groupby(["table", "config_id"], sort=True):
+        task = g["task"].iloc[0]
+        ok = g[g["status"] == "ok"]
+        base = {"task_key": f"table:{table}", "source": PORTFOLIO_SOURCE, "config_id": cid,
+                "family": g["family"].iloc[0], "params": g["params"].iloc[0]}
+        for metric in PORTFOLIO_METRICS[task]:
+            if len(ok):
+                vals = pd.to_numeric(ok[metric], errors="coerce")
+                rows.append({**base, "metric": metric, "score": vals.mean(),
+                             "score_std": vals.std(ddof=0), "n_folds": int(vals.notna().sum()),
+                             "fit_time": float(ok["fit_time"].mean()),
+                             "status": "ok" if vals.notna().any() else "no score"})
+            else:
+                rows.append({**base, "metric": metric, "score": np.nan, "score_std": np.nan,
+                             "n_folds": 0, "fit_time": float(g["fit_time"].max()),
+                             "status": str(g["status"].iloc[0])})
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def shared_metafeatures(datasets_dir: Path, cache: Path, names: list[str] | None = None,
+                        log=print):
+    """Meta-features of every table in ``datasets_dir``, cached in ``cache`` (CSV)."""
+    import pandas as pd
+
+    from ._metafeatures import profile
+
+    done = pd.read_csv(cache) if cache.exists() else pd.DataFrame(columns=["name"])
+    have = set(done["name"])
+    new = []
+    for m in read_manifest(datasets_dir):
+        if m["name"] in have or (names and m["name"] not in names):
+            continue
+        df = pd.read_csv(Path(datasets_dir) / f"{m['name']}.csv.gz", low_memory=False)
+        task = "regression" if m["task"] == "regression" else "classification"
+        y = df.pop("target")
+        t0 = time.perf_counter()
+        prof = profile(df, y, task=task)
+        new.append({"name": m["name"], **prof.values})
+        log(f"  meta-features {m['name']}: {time.perf_counter() - t0:.2f}s")
+    if new:
+        done = pd.concat([done, pd.DataFrame(new)], ignore_index=True)
+        done.to_csv(cache, index=False, float_format="%.10g")
+    return done
+
+
+def portfolio_tasks(datasets_dir: Path, metafeatures, run_tables: set[str]):
+    import pandas as pd
+
+    mf = metafeatures.set_index("name")
+    rows = []
+    for m in read_manifest(datasets_dir):
+        if m["name"] not in run_tables:
+            continue
+        rows.append({"task_key": f"table:{m['name']}", "source": PORTFOLIO_SOURCE,
+                     "name": m["name"], "openml_task_id": pd.NA,
+                     "openml_dataset_id": int(m["openml_id"]) if m["openml_id"] else pd.NA,
+                     "task": "regression" if m["task"] == "regression" else "classification",
+                     "n_rows": int(m["n_rows"]), "licence": m["license_note"],
+                     **(mf.loc[m["name"]].to_dict() if m["name"] in mf.index else {})})
+    return pd.DataFrame(rows)
+
+
+def offline_history(reference_dir: Path, log=print):
+    """(tasks, runs, source summary) from the offline OpenML snapshot."""
+    import pandas as pd
+
+    from .sources import load_offline_history
+
+    runs, qualities = load_offline_history(reference_dir)
+    summary = {}
+    for source, g in runs.groupby("source"):
+        unmapped = g[~g["mapped"].astype(bool)]
+        summary[source] = {
+            "licence": str(g["licence"].iloc[0]), "runs": int(len(g)),
+            "mapped": int(len(g) - len(unmapped)),
+            "unmapped_by_reason": {str(k): int(v) for k, v in
+                                   unmapped["note"].fillna("").value_counts().items()},
+        }
+    mapped = runs[runs["mapped"].astype(bool)].copy()
+    did = mapped["openml_dataset_id"].astype("Int64")
+    tid = mapped["openml_task_id"].astype("Int64")
+    key = np.where(did.notna(), "d" + did.astype(str), "t" + tid.astype(str))
+    mapped["task_key"] = mapped["source"] + ":" + key
+    from ._space import config_key
+
+    mapped["config_id"] = [config_key(f, json.loads(p)) for f, p in
+                           zip(mapped["family"], mapped["params"])]
+    grouped = mapped.groupby(["task_key", "source", "config_id", "family", "params", "metric"],
+                             as_index=False, sort=True).agg(score=("score", "mean"),
+                                                            score_std=("score", "std"),
+                                                            n_folds=("score", "size"))
+    grouped["score_std"] = grouped["score_std"].fillna(0.0)
+    grouped["n_folds"] = np.nan   # OpenML reports each run's CV mean, not its folds
+    grouped["fit_time"] = np.nan
+    grouped["status"] = "ok"
+    first = mapped.drop_duplicates("task_key").set_index("task_key")
+    tasks = pd.DataFrame({
+        "task_key": first.index, "source": first["source"].to_numpy(),
+        "name": first["dataset_name"].to_numpy(),
+        "openml_task_id": first["openml_task_id"].astype("Int64").to_numpy(),
+        "openml_dataset_id": first["openml_dataset_id"].astype("Int64").to_numpy(),
+        "task": first["task"].to_numpy(), "licence": first["licence"].to_numpy()})
+    q = qualities.copy()
+    q.index = q.index.astype("Int64")
+    joined = tasks.join(q, on="openml_dataset_id")
+    if "NumberOfInstances" in joined:
+        joined["n_rows"] = joined["NumberOfInstances"]
+    for source in summary:
+        sub = joined[joined["source"] == source]
+        summary[source]["tasks"] = int(len(sub))
+        summary[source]["tasks_with_qualities"] = int(sub["NumberOfInstances"].notna().sum()) \
+            if "NumberOfInstances" in sub else 0
+    return joined, grouped[RUN_COLUMNS], summary
+
+
+def build(shared_dir: Path, out: Path, history_dir: Path = HISTORY_DIR,
+          settings: Settings | None = None, n_jobs: int = 1, run_portfolio: bool = True,
+          only: list[str] | None = None, log=print) -> dict:
+    """Run what is missing, then write the store; returns the build summary."""
+    import pandas as pd
+
+    from ._metafeatures import QUALITY_NAMES
+
+    settings = settings or Settings()
+    t0 = time.perf_counter()
+    datasets, reference = Path(shared_dir) / "datasets", Path(shared_dir) / "reference"
+    pdir = Path(history_dir) / "portfolio"
+    if run_portfolio:
+        log(f"portfolio runs -> {pdir} (cached runs are skipped)")
+        run_folder(datasets, pdir, settings, n_jobs=n_jobs, only=only, log=log)
+    runs = aggregate_portfolio(pdir)
+    tables = {k.split(":", 1)[1] for k in runs["task_key"].unique()}
+    log("meta-features of the shared tables")
+    mf = shared_metafeatures(datasets, Path(history_dir) / "metafeatures.csv", log=log)
+    tasks = portfolio_tasks(datasets, mf, tables)
+    sources = {PORTFOLIO_SOURCE: {
+        "licence": "ours (derived from the tables in ../shared/datasets; see NOTICE)",
+        "tasks": int(len(tasks)), "runs": int(len(runs)),
+        "configs": int(runs["config_id"].nunique()) if len(runs) else 0}}
+    if reference.exists():
+        log("offline OpenML history")
+        otasks, oruns, osummary = offline_history(reference, log)
+        tasks = pd.concat([tasks, otasks], ignore_index=True)
+        runs = pd.concat([runs, oruns], ignore_index=True)
+        sources.update(osummary)
+    names = [n for n in QUALITY_NAMES if n in tasks.columns]
+    tasks = tasks[TASK_COLUMNS + names]
+    for col in names:
+        tasks[col] = pd.to_numeric(tasks[col], errors="coerce").astype("float64")
+    header = new_header(QUALITY_NAMES, sources, {
+        "portfolio": {"folds": settings.folds, "seed": settings.seed,
+                      "max_rows": settings.max_rows, "timeout": settings.timeout}})
+    write_store(out, header, tasks, runs)
+    return {"seconds": time.perf_counter() - t0, "tasks": len(tasks), "runs": len(runs),
+            "out": str(out)}
