@@ -6,7 +6,8 @@ Builds a fixed-seed table (80 numeric and 20 categorical columns, a few missing
 cells, 3 classes), times the full profile (best of 3) and measures its peak
 memory, then times pymfe's comparable groups (general, statistical, info-theory,
 landmarking) in a subprocess capped by a timeout, on the same table and on a
-small one (5,000 x 20). Run it on one core: ``OMP_NUM_THREADS=1`` etc.
+small one (5,000 x 20); pymfe gets the tables with missing cells imputed, since
+it refuses missing values. Run it on one core: ``OMP_NUM_THREADS=1`` etc.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def time_profile(X, y, repeats=3):
     best, result = float("inf"), None
     for _ in range(repeats):
         start = time.perf_counter()
-        result = profile(X, y, task="classification")
-        best = min(best, time.perf_counter() - start)
+        current = profile(X, y, task="classification")
+        if time.perf_counter() - start < best:
+            best, result = time.perf_counter() - start, current
     return best, result
 
 
@@ -72,9 +74,20 @@ def peak_memory(X, y):
     return peak
 
 
+def _impute(X):
+    """pymfe refuses missing values: medians for numeric columns, modes for the rest."""
+    X = X.copy()
+    for c in X.columns:
+        if X[c].isna().any():
+            numeric = pd.api.types.is_numeric_dtype(X[c])
+            X[c] = X[c].fillna(X[c].median() if numeric else X[c].mode().iloc[0])
+    return X
+
+
 def _pymfe_worker(X, y, queue):
     from pymfe.mfe import MFE
 
+    X = _impute(X)  # not timed: our profile needs no imputation
     start = time.perf_counter()
     mfe = MFE(groups=PYMFE_GROUPS, random_state=0)
     mfe.fit(X.to_numpy(dtype=object), y.to_numpy(), cat_cols=[
@@ -120,7 +133,7 @@ def main(argv=None):
           f"{size / 2**20:.1f} MiB in pandas")
     print(f"ours: full profile best of 3 = {seconds:.2f} s, {n_values} qualities, "
           f"peak traced memory {peak / 2**20:.1f} MiB ({peak / size:.1f}x the table)")
-    print("  by group: " + ", ".join(f"{g} {t:.2f}s" for g, t in result.timings.items()))
+    print("  by group (best run): " + ", ".join(f"{g} {t:.2f}s" for g, t in result.timings.items()))
     for note in result.notes:
         print(f"  note: {note}")
     if args.no_pymfe:
