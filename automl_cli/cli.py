@@ -14,6 +14,8 @@ COMMANDS = {
     "predict": ("automl_cli.commands.predict", "predict", "Score a table with a saved model."),
     "profile": ("automl_cli.commands.profile", "profile",
                 "Meta-features of a table, by OpenML's quality names."),
+    "recommend": ("automl_cli.commands.recommend", "recommend",
+                  "Configs to try first on a table, from the metabase, and why."),
     "metabase": ("automl_cli.commands.metabase", "metabase",
                  "Build, inspect and check the store of past tasks."),
 }

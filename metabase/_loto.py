@@ -1,0 +1,227 @@
+"""Leave-one-task-out evaluation of the meta-model against baselines.
+
+(a) Our portfolio runs, where every config ran on every table: for each task,
+    rank the configs from the other tasks and measure the regret (best score
+    known for the task minus the score of what was recommended) of the top-1
+    and of the best of the top-5.
+(b) OpenML's logged runs (RandomForest, AdaBoost, SVC flows), where each task
+    has its own random configs: rank the held-out task's own configs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ._metamodel import MetaModel, normalise
+from ._metrics import METRICS
+from ._space import to_unit_vector
+from .families import FAMILIES
+
+
+def _regret(raw_row: np.ndarray, picks: list[int], gib: bool) -> tuple[float, bool]:
+    """Best known minus best of ``picks``; a failed pick scores the task's worst."""
+    s = raw_row if gib else -raw_row
+    best, worst = np.nanmax(s), np.nanmin(s)
+    got = [s[j] for j in picks]
+    failed = bool(np.isnan(got[0]))
+    vals = [worst if np.isnan(g) else g for g in got]
+    return float(best - max(vals)), failed
+
+
+def _l1_minmax(X: np.ndarray) -> np.ndarray:
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    return (X - lo) / np.where(hi - lo > 0, hi - lo, 1)
+
+
+def portfolio_methods(m: MetaModel, i: int, settings: list[tuple[int, float]]):
+    """Rankings (config indices, best first) of every method for held-out task ``i``."""
+    n_tasks, n_cfg = m.norm.shape
+    exclude = np.zeros(n_tasks, bool)
+    exclude[i] = True
+    others = ~exclude
+    out = {}
+    for k, shrink in settings:
+        pred, _, _ = m.predict(m.X[i], exclude=exclude, k=k, shrink=shrink)
+        out[f"knn k={k} shrink={shrink}"] = list(np.argsort(-pred, kind="stable"))
+    # single best: the config with the best mean rank on the other tasks
+    ranks = np.argsort(np.argsort(-m.norm[others], axis=1), axis=1).mean(axis=0)
+    out["single best (mean rank)"] = list(np.argsort(ranks, kind="stable"))
+    # auto-sklearn 1.0: best configs of the 25 nearest tasks, L1 on min-max scaled features
+    Z = _l1_minmax(m.X)
+    d = np.abs(Z - Z[i]).sum(axis=1)
+    d[i] = np.inf
+    picks = []
+    for t in np.argsort(d)[:25]:
+        best = int(np.argmax(m.norm[t]))
+        if best not in picks:
+            picks.append(best)
+    out["auto-sklearn 1.0 (25 NN, L1)"] = picks + [j for j in out["single best (mean rank)"]
+                                                   if j not in picks]
+    return out
+
+
+def evaluate_portfolio(models: dict, settings=((5, 0.0), (10, 0.0), (10, 0.3), (20, 0.3),
+                                               (30, 0.5))) -> dict:
+    """Regret tables per task kind; one entry per method and baseline."""
+    result = {}
+    for kind, m in models.items():
+        gib = METRICS[m.metric].greater_is_better
+        n_tasks, n_cfg = m.raw.shape
+        rows: dict[str, dict] = {}
+
+        def add(name, r1, r5, failed):
+            e = rows.setdefault(name, {"top1": [], "top5": [], "failed_top1": 0})
+            e["top1"].append(r1)
+            e["top5"].append(r5)
+            e["failed_top1"] += int(failed)
+
+        for i in range(n_tasks):
+            for name, order in portfolio_methods(m, i, list(settings)).items():
+                r1, failed = _regret(m.raw[i], order[:1], gib)
+                r5, _ = _regret(m.raw[i], order[:5], gib)
+                add(name, r1, r5, failed)
+            s = m.raw[i] if gib else -m.raw[i]
+            worst = np.nanmin(s)
+            filled = np.where(np.isnan(s), worst, s)
+            add("random config (expected)", float(np.nanmax(s) - filled.mean()),
+                float(np.nanmax(s) - np.mean([np.max(np.random.default_rng(r).choice(
+                    filled, 5, replace=False)) for r in range(50)])), False)
+            for fam in FAMILIES:
+                j = _default_index(m, fam)
+                if j is not None:
+                    r1, failed = _regret(m.raw[i], [j], gib)
+                    add(f"default {fam}", r1, r1, failed)
+        result[kind] = {"metric": m.metric, "tasks": n_tasks, "configs": n_cfg,
+                        "methods": {k: _summary(v) for k, v in rows.items()}}
+    return result
+
+
+def _default_index(m: MetaModel, family: str):
+    task = "regression" if m.kind == "regression" else "classification"
+    want = FAMILIES[family].defaults(task)
+    from ._space import round_config
+
+    want = round_config(want)
+    for j, c in enumerate(m.configs):
+        if c["family"] == family and c["params"] == want:
+            return j
+    return None
+
+
+def _summary(v: dict) -> dict:
+    a1, a5 = np.array(v["top1"]), np.array(v["top5"])
+    return {"top1_mean": float(a1.mean()), "top1_median": float(np.median(a1)),
+            "top5_mean": float(a5.mean()), "top5_median": float(np.median(a5)),
+            "failed_top1": v["failed_top1"], "_top1": a1.tolist(), "_top5": a5.tolist()}
+
+
+def win_rates(table: dict, ours: str) -> dict:
+    """Share of tasks where ``ours`` has lower top-1 regret than each baseline (ties: half)."""
+    mine = np.array(table["methods"][ours]["_top1"])
+    out = {}
+    for name, v in table["methods"].items():
+        if name == ours:
+            continue
+        other = np.array(v["_top1"])
+        out[name] = float(((mine < other - 1e-9) + 0.5 * (np.abs(mine - other) <= 1e-9)).mean())
+    return out
+
+
+# ---- (b) OpenML's logged runs -------------------------------------------------------------
+
+def evaluate_openml(store, scaler_names=None, n_neighbours: int = 10, max_tasks=None) -> dict:
+    """Per OpenML source: regret of ranking each held-out task's own logged configs."""
+    from ._metamodel import FeatureScaler
+
+    out = {}
+    runs = store.runs[(store.runs["source"] != "portfolio") & (store.runs["status"] == "ok")]
+    tasks = store.tasks.set_index("task_key")
+    for source, r in runs.groupby("source"):
+        fams = r["family"].unique()
+        if len(fams) != 1 or r["task_key"].nunique() < 10:
+            continue
+        fam = fams[0]
+        task_type = tasks.loc[r["task_key"].iloc[0], "task"]
+        space = FAMILIES[fam].space(task_type)
+        keys = [k for k in r["task_key"].unique() if k in tasks.index]
+        t = tasks.loc[keys]
+        names = scaler_names or FeatureScaler.choose(t, store.meta_feature_names)
+        t = t[t[names].notna().mean(axis=1) > 0.5]
+        keys = list(t.index)[:max_tasks] if max_tasks else list(t.index)
+        if len(keys) < 10:
+            continue
+        scaler = FeatureScaler(names).fit(t.loc[keys])
+        X = scaler.transform(t.loc[keys, names].to_numpy(dtype=float))
+        per = {}
+        for k in keys:
+            g = r[r["task_key"] == k]
+            U = np.array([to_unit_vector(space, _fill(space, json.loads(p), fam, task_type))
+                          for p in g["params"]])
+            s = g["score"].to_numpy(dtype=float)
+            per[k] = (U, s, normalise(s[None, :], True)[0])
+        out[source] = _loto_openml(keys, X, per, space, fam, task_type, n_neighbours)
+        out[source]["family"] = fam
+    return out
+
+
+def _fill(space, params, fam, task):
+    d = FAMILIES[fam].defaults(task)
+    return {name: params.get(name, d[name]) for name in space}
+
+
+def _kernel_scores(U_target, U_src, norm_src, bandwidth=0.15):
+    d2 = ((U_target[:, None, :] - U_src[None, :, :]) ** 2).mean(axis=2)
+    w = np.exp(-d2 / (2 * bandwidth ** 2))
+    return (w * norm_src[None, :]).sum(axis=1) / (w.sum(axis=1) + 1e-12)
+
+
+def _loto_openml(keys, X, per, space, fam, task, n_neighbours) -> dict:
+    default_u = np.array(to_unit_vector(space, FAMILIES[fam].defaults(task)))
+    Z = _l1_minmax(X)
+    rows: dict[str, dict] = {}
+
+    def add(name, s, order):
+        best = np.max(s)
+        e = rows.setdefault(name, {"top1": [], "top5": [], "failed_top1": 0})
+        e["top1"].append(float(best - s[order[0]]))
+        e["top5"].append(float(best - np.max(s[order[:5]])))
+
+    for i, k in enumerate(keys):
+        U, s, _ = per[k]
+        others = [j for j in range(len(keys)) if j != i]
+        d = np.sqrt(((X[others] - X[i]) ** 2).mean(axis=1))
+        near = [others[j] for j in np.argsort(d)[:n_neighbours]]
+        # ours: task-weighted kernel regression of normalised score on hyperparameters
+        pred = np.zeros(len(s))
+        wsum = 0.0
+        for j, dist in zip(near, np.sort(d)[:n_neighbours]):
+            Uj, _, nj = per[keys[j]]
+            w = 1.0 / (dist + 1e-3)
+            pred += w * _kernel_scores(U, Uj, nj)
+            wsum += w
+        glob = np.mean([_kernel_scores(U, per[keys[j]][0], per[keys[j]][2]) for j in others],
+                       axis=0)
+        add("ours: neighbour-weighted kernel surrogate", s,
+            np.argsort(-(0.7 * pred / wsum + 0.3 * glob), kind="stable"))
+        add("single best (global surrogate)", s, np.argsort(-glob, kind="stable"))
+        add("default (logged config nearest to sklearn defaults)", s,
+            np.argsort(((U - default_u) ** 2).sum(axis=1), kind="stable"))
+        rng = np.random.default_rng(i)
+        add("random config", s, list(rng.permutation(len(s))))
+        # auto-sklearn 1.0, adapted: the configs nearest to the best config of each of the
+        # 25 nearest tasks (L1 on min-max scaled meta-features), nearest task first
+        dl1 = np.abs(Z[others] - Z[i]).sum(axis=1)
+        order = []
+        for j in [others[j] for j in np.argsort(dl1)[:25]]:
+            Uj, sj, _ = per[keys[j]]
+            target = Uj[int(np.argmax(sj))]
+            for c in np.argsort(((U - target) ** 2).sum(axis=1)):
+                if c not in order:
+                    order.append(int(c))
+                    break
+        order += [c for c in range(len(s)) if c not in order]
+        add("auto-sklearn 1.0 (25 NN, L1, adapted)", s, order)
+    return {"tasks": len(keys), "metric": "accuracy",
+            "methods": {k: _summary(v) for k, v in rows.items()}}

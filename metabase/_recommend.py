@@ -1,0 +1,94 @@
+"""``recommend``: ranked configs for a new table, with the past tasks behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ._metamodel import build_metamodels, kind_of
+
+#: Rows our portfolio runs were measured on at most (their fit times scale from there).
+PORTFOLIO_ROWS = 5000
+
+
+@dataclass
+class Advice:
+    kind: str
+    metric: str
+    recommendations: list          # [{"rank", "config", "predicted", "fit_time", "support"}]
+    neighbours: list               # [{"task", "name", "openml_id", "distance"}]
+    nearest_distance: float
+    typical_distance: float
+    out_of_range: bool
+    method: str
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@lru_cache(maxsize=2)
+def _models(store_path: str | None):
+    from ._store import load_store
+
+    store = load_store(None if store_path is None else __import__("pathlib").Path(store_path))
+    models = build_metamodels(store)
+    return models, {k: m.typical_distance() for k, m in models.items()}
+
+
+def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
+              store_path: str | None = None) -> Advice:
+    """Rank the metabase's configs for a table with these meta-features.
+
+    Parameters
+    ----------
+    meta_values : dict
+        OpenML quality name -> value (``metabase.profile(...).values``).
+    task : {"classification", "regression"}
+    n_rows : int
+        Rows the model will be trained on, for the expected fit times.
+    """
+    models, typical = _models(store_path)
+    kind = kind_of(task, meta_values.get("NumberOfClasses"))
+    if kind not in models:
+        raise LookupError(f"the metabase has no {kind} tasks to learn from")
+    m = models[kind]
+    x = m.scaler.transform(np.array([[meta_values.get(n, np.nan) for n in m.scaler.names]]))[0]
+    pred, order, dist = m.predict(x)
+    notes = []
+    far = bool(dist[0] > typical[kind])
+    method = f"nearest {m.k} past tasks, shrunk {m.shrink:.0%} towards the mean"
+    if far:
+        pred, _, _ = m.predict(x, shrink=1.0)
+        method = "robust defaults: configs by mean normalised score over all past tasks"
+        notes.append(f"this table is far from every past {kind} task (distance {dist[0]:.2f}, "
+                     f"usually below {typical[kind]:.2f}): falling back to robust defaults")
+    neighbours = [{"task": m.task_keys[j], "name": m.names[j], "openml_id": m.openml_ids[j],
+                   "distance": round(float(d), 3)} for j, d in zip(order, dist)]
+    ranked = np.argsort(-pred, kind="stable")
+    recs = []
+    for rank, c in enumerate(ranked[:top], start=1):
+        support = sorted(({"name": m.names[j], "openml_id": m.openml_ids[j],
+                           "distance": round(float(d), 3),
+                           "normalised_score": round(float(m.norm[j, c]), 3)}
+                          for j, d in zip(order, dist)),
+                         key=lambda s: -s["normalised_score"])[:3]
+        recs.append({"rank": rank, "config": {"family": m.configs[c]["family"],
+                                              "params": m.configs[c]["params"]},
+                     "config_id": m.configs[c]["id"], "predicted": round(float(pred[c]), 4),
+                     "fit_time": _expected_fit_time(m, order, c, n_rows),
+                     "support": support})
+    return Advice(kind, m.metric, recs, neighbours, float(dist[0]), typical[kind], far, method,
+                  notes)
+
+
+def _expected_fit_time(m, order, c, n_rows) -> float | None:
+    """Seconds for one fit on ``n_rows``: the neighbours' fold times scaled by rows."""
+    used = np.minimum(m.n_rows[order], PORTFOLIO_ROWS) * 0.8
+    t = m.fit_time[order, c]
+    ok = ~np.isnan(t)
+    if not ok.any():
+        return None
+    return round(float(np.median(t[ok] * n_rows / np.maximum(used[ok], 1))), 3)
