@@ -13,4 +13,4 @@ from ._registry import GROUPS, Undefined, quality_names
 
 QUALITY_NAMES = tuple(n for g in GROUPS for n in quality_names((g,)))
 
-__all__ = ["GROUPS", "Profile", "QUALITY_NAMES", "Undefined", "profile"]
+__all__ = ["GROUPS", "QUALITY_NAMES", "Profile", "Undefined", "profile"]

@@ -15,6 +15,7 @@ summing attributes in Weka's order, so ties resolve as in Weka.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -116,7 +117,7 @@ def _segments(lo, hi):
     a = np.nan_to_num(np.vstack([lo, hi]).reshape(2, n, -1), nan=np.inf)
     change = (a[:, 1:] != a[:, :-1]).any(axis=(0, 2))
     bounds = np.concatenate([[0], np.flatnonzero(change) + 1, [n]])
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))
 
 
 def _one_hot(nom_tr, nom_te):

@@ -26,7 +26,7 @@ def stratified_subsample(y, n_max, random_state):
     keep = []
     for c in np.unique(y):
         rows = np.flatnonzero(y == c)
-        take = max(1, int(round(rows.size * n_max / n)))
+        take = max(1, round(rows.size * n_max / n))
         keep.append(rng.choice(rows, size=min(take, rows.size), replace=False))
     return np.sort(np.concatenate(keep))
 

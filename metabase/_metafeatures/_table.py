@@ -75,9 +75,8 @@ def is_nominal(series):
         return True
     if pd.api.types.is_numeric_dtype(dtype):
         return False
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-        return False
-    return True
+    return not (pd.api.types.is_datetime64_any_dtype(dtype)
+                or pd.api.types.is_timedelta64_dtype(dtype))
 
 
 def encode_nominal(series):
