@@ -37,6 +37,7 @@ def knn1(data, train, test):
     proba = np.empty((test.size, k))
     tol = 1e-9 * (1 + data.numeric.shape[1] + n_nominal)
     step = max(1, (1 << 22) // max(n_train, 1))  # bounds the distance block's memory
+    per_class, total = _vote_sums(k, n_train)
     for seg_start, seg_stop in _segments(lo, hi):
         width = hi[seg_start] - lo[seg_start]
         usable = np.isfinite(width) & (width > 0)
@@ -57,16 +58,17 @@ def knn1(data, train, test):
             nearest = dist <= dist.min(axis=1, keepdims=True) + tol
             single = nearest.sum(axis=1) == 1
             # one neighbour: Weka's distribution is 1/n everywhere plus 1 for its class
-            out = np.full((dist.shape[0], k), 1.0 / max(1, n_train))
-            out[np.flatnonzero(single), data.y[train[dist[single].argmin(axis=1)]]] += 1.0
-            out[single] /= k / max(1, n_train) + 1.0
+            out = np.full((dist.shape[0], k), per_class[0])
+            out[np.flatnonzero(single), data.y[train[dist[single].argmin(axis=1)]]] = per_class[1]
+            out[single] /= total[1]
             for r in np.flatnonzero(~single):
                 idx = np.flatnonzero(nearest[r])
                 if data.numeric.shape[1]:
                     exact = _exact(data, train[idx], test[start + r], lo[seg_start], width,
                                    usable)
                     idx = idx[exact == exact.min()]
-                out[r] = _distribution(np.bincount(data.y[train[idx]], minlength=k), n_train)
+                votes = np.bincount(data.y[train[idx]], minlength=k)
+                out[r] = per_class[votes] / total[votes.sum()]
             proba[rows] = out
     return proba
 
@@ -86,16 +88,17 @@ def _missing_terms(x_tr, x_te, lo, width, usable):
     return a_te, b_tr
 
 
-def _distribution(votes, n_train):
-    """IBk's ``makeDistribution`` with Weka's order of float operations (ties in AUC)."""
-    k = votes.size
-    dist = np.full(k, 1.0 / max(1, n_train))
-    total = k / max(1, n_train)
-    for step in range(int(votes.max())):
-        dist = np.where(votes > step, dist + 1.0, dist)
-    for _ in range(int(votes.sum())):
-        total += 1.0
-    return dist / total
+def _vote_sums(k, n_train):
+    """IBk's running sums: a class's weight after m votes, and the total after m votes.
+
+    Weka starts each class at 1/n and the total at k/n and adds 1.0 per vote; the
+    same sequential sums (``cumsum``) keep equal probabilities equal, as in Weka.
+    """
+    ones = np.ones(n_train + 1)
+    ones[0] = 1.0 / max(1, n_train)
+    per_class = np.cumsum(ones)
+    ones[0] = k / max(1, n_train)
+    return per_class, np.cumsum(ones)
 
 
 def _running_ranges(x_tr, x_te):
@@ -139,18 +142,17 @@ def _norm(x, lo, width, usable):
 
 
 def _exact(data, train_rows, test_row, lo, width, usable):
-    """Weka's squared distances of one test row to some training rows."""
+    """Weka's squared distances of one test row to some training rows, summed in
+    attribute order (``cumsum`` is sequential) so that ties are Weka's ties."""
+    z_t = _norm(data.numeric[test_row], lo, width, usable)
+    x = data.numeric[train_rows]
+    z_x = _norm(x, lo, width, usable)
+    m_t, m_x = np.isnan(data.numeric[test_row]), np.isnan(x)
+    far_t, far_x = np.where(z_t < 0.5, 1 - z_t, z_t), np.where(z_x < 0.5, 1 - z_x, z_x)
+    d = np.where(m_t & m_x, 1.0, np.where(m_t, far_x, np.where(m_x, far_t, z_t - z_x)))
+    t, c = data.nominal[test_row], data.nominal[train_rows]
     diffs = np.empty((train_rows.size, len(data.order)))
-    for a, (is_nominal, j) in enumerate(data.order):
-        if is_nominal:
-            t, x = data.nominal[test_row, j], data.nominal[train_rows, j]
-            diffs[:, a] = ((t < 0) | (x < 0) | (x != t)).astype(np.float64)
-            continue
-        t, x = data.numeric[test_row, j], data.numeric[train_rows, j]
-        z_t, z_x = _norm(t, lo[j], width[j], usable[j]), _norm(x, lo[j], width[j], usable[j])
-        if np.isnan(t):
-            d = np.where(np.isnan(x), 1.0, np.where(z_x < 0.5, 1 - z_x, z_x))
-        else:
-            d = np.where(np.isnan(x), np.where(z_t < 0.5, 1 - z_t, z_t), z_t - z_x)
-        diffs[:, a] = d * d
+    nominal = np.array([is_nominal for is_nominal, _ in data.order], dtype=bool)
+    diffs[:, ~nominal] = d * d
+    diffs[:, nominal] = ((t < 0) | (c < 0) | (c != t)).astype(np.float64)
     return np.cumsum(diffs, axis=1)[:, -1] if diffs.shape[1] else np.zeros(train_rows.size)
