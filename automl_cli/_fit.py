@@ -14,12 +14,12 @@ from metabase import (METRICS, build_pipeline, cross_validate, default_metric, i
 from ._budget import Budget
 from ._errors import DataError, NoModelError
 from ._task import Problem
-from ._tune import SearchResult, Trial, default_candidates, run_trial, search
+from ._tune import SearchResult, Trial, default_candidates, run_trial, search, warm_candidates
 
 #: Rows the search cross-validates on; the final evaluation uses them all.
 SEARCH_ROWS = 20000
 #: Seconds kept for writing the model directory.
-SAVE_RESERVE = 1.0
+SAVE_RESERVE = 0.5
 
 
 @dataclass
@@ -32,6 +32,8 @@ class FitOptions:
     seed: int = 0
     holdout: float = 0.0
     memory_limit: int | None = None
+    metalearning: bool = True
+    store: str | None = None
 
 
 @dataclass
@@ -46,6 +48,7 @@ class FitResult:
     search: SearchResult
     timings: dict
     notes: list = field(default_factory=list)
+    advice: dict | None = None
 
     @property
     def score(self) -> float:
@@ -104,10 +107,18 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
         return run_trial(trial, Xs, ys, problem.task, problem.classes, metric, splits,
                          options.seed, schema, timeout, options.memory_limit)
 
-    candidates = candidates or default_candidates(problem.task, len(ys), options.seed)
+    advice = None
+    if candidates is None and options.metalearning:
+        advice = _advise(problem, options, notes, log, timings)
+    if candidates is None and advice is not None:
+        candidates = warm_candidates(advice.recommendations, problem.task, options.seed,
+                                     METRICS[metric].greater_is_better)
+    elif candidates is None:
+        candidates = default_candidates(problem.task, len(ys), options.seed)
     log(f"search: {metric} by {folds}-fold cross-validation on {len(ys)} rows")
     t1 = time.perf_counter()
-    result = search(candidates, evaluate, metric, budget, options.max_trials, reserve, log)
+    result = search(candidates, evaluate, metric, budget, options.max_trials, reserve, folds,
+                    log)
     timings["search"] = time.perf_counter() - t1
     if result.best is None:
         failed = ", ".join(sorted({t.status for t in result.trials})) or "no trial could start"
@@ -120,7 +131,29 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
                                                  notes, log, best, per_fit(best),
                                                  result.interrupted)
     return FitResult(pipeline, schema, problem, metric, config, cv_scores, holdout_scores,
-                     result, timings, notes + warns)
+                     result, timings, notes + warns,
+                     advice.to_dict() if advice is not None else None)
+
+
+def _advise(problem, options, notes, log, timings):
+    """The metabase's ranked configs, or None (with a note) when it cannot advise."""
+    from ._advice import advise
+    from ._errors import DataError as _DataError
+
+    t0 = time.perf_counter()
+    try:
+        advice, _ = advise(problem, top=100, store=options.store)
+    except _DataError as exc:
+        notes.append(f"no meta-learning ({exc.message}): starting from defaults")
+        return None
+    finally:
+        timings["recommend"] = time.perf_counter() - t0
+    notes += advice.notes
+    top = advice.recommendations[0]
+    log(f"metabase: {advice.method}; first: {top['config']['family']} "
+        f"(predicted {top['predicted']:.2f}); nearest: "
+        + ", ".join(n["name"] for n in advice.neighbours[:3]))
+    return advice
 
 
 def _split_holdout(X, y, problem, options):
@@ -164,7 +197,11 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
     timeout = budget.timeout(refit_cost)
     if interrupted:
         notes.append("interrupted: the search stopped early and the final evaluation was skipped")
-    elif timeout is None or timeout >= per_fit * len(splits) * 0.8:
+    elif timeout is None or timeout >= per_fit * 3:
+        n = len(splits) if timeout is None else min(len(splits), int(timeout / per_fit))
+        if n < len(splits):
+            notes.append(f"final evaluation on {n} of {len(splits)} fresh folds (time budget)")
+            splits = splits[:n]
         log(f"final evaluation: {len(splits)} fresh folds")
         out = run_isolated(lambda: cross_validate(make, X, y, task, classes, names, splits),
                            timeout=timeout, memory_limit=options.memory_limit)

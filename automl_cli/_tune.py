@@ -49,6 +49,7 @@ class SearchResult:
     best: Trial | None = None
     interrupted: bool = False
     stopped_by: str = ""
+    skipped: list = field(default_factory=list)
 
 
 def run_trial(trial: Trial, X, y, task, classes, metric: str, splits, seed: int,
@@ -74,27 +75,44 @@ def run_trial(trial: Trial, X, y, task, classes, metric: str, splits, seed: int,
     return trial
 
 
-def search(candidates: Iterable[tuple[dict, str]], evaluate: Callable[[Trial, float | None], Trial],
-           metric: str, budget, max_trials: int | None, reserve: Callable[[Trial | None], float],
+def search(candidates, evaluate: Callable[[Trial, float | None], Trial], metric: str, budget,
+           max_trials: int | None, reserve: Callable[[Trial | None], float], folds: int = 5,
            log=lambda msg: None) -> SearchResult:
     """Evaluate candidates in order until the budget, the trial count or the list ends.
 
-    ``reserve(best)`` is the time to keep for the final evaluation and refit of
-    the best trial so far; a trial gets at most the time left beyond it.
+    ``candidates`` is an iterable of ``(config, source, predicted_fit_seconds)``
+    or a function of the running ``SearchResult`` returning one (so a local
+    search can follow the best so far). ``reserve(best)`` is the time kept for
+    the final evaluation and refit of the best so far; a trial gets at most the
+    time left beyond it, and is not started when its predicted time (from the
+    metabase, corrected by the trials measured so far) does not fit.
     """
     result = SearchResult()
     better = METRICS[metric].better
+    ratios: list[float] = []
+    number = 0
     try:
-        for number, (config, source) in enumerate(candidates, start=1):
-            if max_trials is not None and number > max_trials:
+        for config, source, predicted in (candidates(result) if callable(candidates)
+                                          else candidates):
+            if max_trials is not None and number >= max_trials:
                 result.stopped_by = "max-trials"
                 break
             timeout = budget.timeout(reserve(result.best))
             if timeout is not None and timeout < 0.2:
                 result.stopped_by = "time budget"
                 break
+            expected = None
+            if predicted is not None:
+                expected = predicted * folds * (float(np.median(ratios)) if ratios else 1.0)
+                if timeout is not None and expected > timeout:
+                    result.skipped.append({"config": config, "source": source,
+                                           "expected_seconds": round(expected, 2)})
+                    continue
+            number += 1
             trial = evaluate(Trial(number, config, source), timeout)
             result.trials.append(trial)
+            if trial.status == "ok" and expected:
+                ratios.append(trial.elapsed / max(expected, 0.05))
             if trial.status == "ok" and (result.best is None or better(trial.score, result.best.score)):
                 result.best = trial
             log(_trial_line(trial, result.best))
@@ -126,11 +144,69 @@ def default_candidates(task: str, n_rows: int, seed: int) -> Iterable[tuple[dict
     if n_rows > 10000:
         order.remove("svm")     # kernel SVMs cost n² to n³: hopeless on large tables
     for name in order:
-        yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default"
+        yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default", None
     rng = np.random.default_rng(seed)
     while True:
         name = order[int(rng.integers(len(order)))]
-        yield {"family": name, "params": sample_config(FAMILIES[name].space(task), rng)}, "random"
+        yield ({"family": name, "params": sample_config(FAMILIES[name].space(task), rng)},
+               "random", None)
+
+
+def warm_candidates(recommendations: list[dict], task: str, seed: int,
+                    greater_is_better: bool = True):
+    """The metabase's ranked configs first, then a local search around the best so far.
+
+    Local search in the spirit of FLAML's CFO: a Gaussian step in the unit cube
+    of the best config's family (categorical values flip with probability 0.2);
+    the step halves after 6 proposals without improvement and restarts from the
+    best config of another family when it gets small.
+    """
+    from metabase import FAMILIES, round_config
+    from metabase._space import to_unit_vector
+
+    def generate(state: SearchResult):
+        for rec in recommendations:
+            yield rec["config"], "recommended", rec.get("fit_time")
+        rng = np.random.default_rng(seed)
+        step, stale, last_best, anchor = 0.15, 0, None, None
+        while True:
+            best = state.best
+            if best is None:
+                yield from default_candidates(task, 0, seed)
+                return
+            if best is not last_best:
+                step, stale, last_best, anchor = 0.15, 0, best, best
+            elif stale >= 6:
+                step, stale = step / 2, 0
+                if step < 0.02:
+                    anchor = _other_family_best(state, anchor, greater_is_better) or best
+                    step = 0.15
+            fam = FAMILIES[anchor.config["family"]]
+            space = fam.space(task)
+            u = np.array(to_unit_vector(space, anchor.config["params"]))
+            params = {}
+            for (name, dom), ui in zip(space.items(), u):
+                if hasattr(dom, "options"):
+                    params[name] = (dom.sample(rng) if rng.random() < 0.2
+                                    else anchor.config["params"][name])
+                elif isinstance(anchor.config["params"][name], str) and rng.random() < 0.7:
+                    params[name] = anchor.config["params"][name]     # keep "sqrt", "scale"
+                else:
+                    params[name] = dom.from_unit(ui + rng.normal(0, step))
+            stale += 1
+            yield {"family": anchor.config["family"], "params": round_config(params)}, "local", None
+
+    return generate
+
+
+def _other_family_best(state: SearchResult, anchor, greater_is_better: bool):
+    """The best trial of a family other than ``anchor``'s, if any."""
+    others = [t for t in state.trials if t.status == "ok"
+              and t.config["family"] != anchor.config["family"]]
+    if not others:
+        return None
+    pick = max if greater_is_better else min
+    return pick(others, key=lambda t: t.score)
 
 
 def timed(fn, *args, **kwargs):

@@ -56,10 +56,11 @@ def test_family_survives_a_one_trial_budget(run, binary_csv, tmp_path, name, mon
     from automl_cli import _tune
 
     def only(task, n_rows, seed):
-        yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default"
+        yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default", None
     monkeypatch.setattr(_tune, "default_candidates", only)
     monkeypatch.setattr("automl_cli._fit.default_candidates", only)
-    res = run("fit", binary_csv, "--max-trials", "1", "-o", tmp_path / "m", "-q")
+    res = run("fit", binary_csv, "--max-trials", "1", "--no-metalearning", "-o", tmp_path / "m",
+              "-q")
     assert res.exit_code == 0, res.output
     assert f"model:   {name}" in res.stdout
 

@@ -42,10 +42,14 @@ Examples:
 @click.option("--force", is_flag=True, help="Replace an existing model directory.")
 @click.option("--fail-under", type=float, help="Exit with code 3 when the score is worse "
               "(for losses: higher) than this. The model is saved all the same.")
+@click.option("--no-metalearning", is_flag=True, help="Start from scikit-learn's defaults "
+              "instead of the metabase's recommendations (for comparison).")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+              help="Metabase store. Default: the shipped one.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
-        output, force, fail_under, as_json, quiet):
+        output, force, fail_under, no_metalearning, store, as_json, quiet):
     """Train the best model the time budget allows on DATA and save it.
 
     DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
@@ -69,7 +73,9 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
         log(f"note: {note}")
     problem = make_problem(table.frame, target, task, str(data))
     opts = _fit.FitOptions(metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv,
-                           seed=seed, holdout=holdout, memory_limit=memory_limit)
+                           seed=seed, holdout=holdout, memory_limit=memory_limit,
+                           metalearning=not no_metalearning,
+                           store=str(store) if store else None)
     metric_name = _fit.choose_metric(problem, metric)
     n_classes = f" ({len(problem.classes)} classes)" if problem.classes else ""
     log(f"{data}: {len(problem.y)} rows x {problem.X.shape[1]} features; target {problem.target!r}; "
@@ -123,8 +129,13 @@ def _manifest(result, table, opts, data, seconds) -> dict:
                    "first_score": first.score if first else None,
                    "best_score": result.search.best.score},
         "leaderboard": trials,
+        "skipped": result.search.skipped,
+        "recommendation": result.advice,
+        "gain_over_first": (None if first is None else
+                            round(abs(result.search.best.score - first.score), 6)),
         "options": {"time_budget": opts.time_budget, "max_trials": opts.max_trials,
-                    "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit},
+                    "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit,
+                    "metalearning": opts.metalearning},
         "timings": {k: round(v, 3) for k, v in result.timings.items()} | {"total": round(seconds, 3)},
         "notes": result.notes,
     }
@@ -151,6 +162,8 @@ def _summary(result, manifest, output, wall, fail_under) -> dict:
         "config": result.config,
         "search": {**manifest["search"], "statuses": statuses},
         "leaderboard": manifest["leaderboard"],
+        "recommendation": manifest["recommendation"],
+        "gain_over_first": manifest["gain_over_first"],
         "gate": {"fail_under": fail_under, "passed": passed},
         "wall_seconds": round(wall, 3),
         "time_budget": manifest["options"]["time_budget"],
