@@ -268,7 +268,12 @@ def main(argv=None):
     if not (args.datasets / "MANIFEST.csv").exists():
         print(f"skipped: no datasets at {args.datasets} (expected MANIFEST.csv and *.csv.gz)")
         return 0
-    report = run(args.datasets, args.reference, args.only.split(",") if args.only else None,
+    reference = args.reference or args.datasets.parent / "reference"
+    if not (reference / "openml_qualities_lcdb.csv").exists():
+        print(f"skipped: no OpenML reference values at {reference} "
+              "(expected openml_qualities_lcdb.csv)")
+        return 0
+    report = run(args.datasets, reference, args.only.split(",") if args.only else None,
                  not args.no_landmarkers, args.max_rows_landmarkers, args.max_rows_knn)
     if args.json:
         print(json.dumps(_clean(report), indent=1))
