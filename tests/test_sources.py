@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pandas as pd
 import pytest
 
 from metabase._space import validate_config
@@ -202,6 +203,8 @@ def test_offline_counts_per_source(offline):
     samme_r = int((ada["adaboostclassifier__algorithm"] == "SAMME.R").sum())
     assert s.loc["openml-pimp-adaboost", "unmapped_by_reason"] == {"SAMME.R": samme_r}
     assert s.loc["openml-sklearnbot-svc", "unmapped_by_reason"] == {"outside our space": 2030}
+    assert s.loc["autosklearn", "runs"] == 399
+    assert s.loc["autosklearn-askl2", ["tasks", "runs"]].tolist() == [101, 178]
 
 
 def test_offline_long_format(offline):
@@ -236,6 +239,10 @@ def test_offline_qualities(offline):
     ids = task_dataset_ids(REFERENCE)
     assert ids.loc[7592, ["dataset_id", "via"]].tolist() == [1590, "qualities=lcdb"]
     assert ids.loc[2079, "dataset_id"] == 188 and ids.loc[6, "via"] == "tabrepo"
+    assert pd.isna(ids.loc[20, "dataset_id"]) and ids.loc[20, "via"] is None
+    assert task_dataset_ids(REFERENCE, extra={20: 20}).loc[20, "via"] == "given"
+    unplaced = offline[0][offline[0]["openml_task_id"] == 20]
+    assert unplaced["openml_dataset_id"].isna().all() and unplaced["dataset_name"].isna().all()
     _, disagree = offline_qualities(REFERENCE)
     assert set(zip(disagree["openml_dataset_id"], disagree["quality"], strict=True)) == {
         (377, "NumberOfFeatures"), (377, "NumberOfSymbolicFeatures")}

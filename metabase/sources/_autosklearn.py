@@ -28,6 +28,7 @@ import math
 import pandas as pd
 
 from ..families import get_family
+from ._errors import SourceError
 from ._files import read_arff, read_csv, reference_path
 from ._long import LICENCES, make_frame, to_json
 from ._mapping import SPECS, coerce, map_estimator, unmapped
@@ -171,19 +172,22 @@ def aslib_runs(reference_dir=None) -> pd.DataFrame:
             # ids by dataset name; the task auto-sklearn used is not recorded
             _, did, name = lookup.get(inst.lower(), (None, None, inst))
             rows.append(_row("autosklearn", None, did, name, task, m, metric,
-                             to_score(float(loss))))
+                             to_score(float(loss)) + 0.0))
     return make_frame(rows)
 
 
 def askl2_portfolio(reference_dir=None) -> pd.DataFrame:
-    """auto-sklearn 2.0's portfolio pipelines (no score), one row per (config, task)."""
-    folder = reference_path(reference_dir, *ASKL2)
-    meta = json.loads((folder / "askl2_training_data.json").read_text())
-    n_feat = meta["metafeatures"]["NumberOfFeatures"]
-    from ._qualities import tabrepo_tasks
+    """auto-sklearn 2.0's portfolio pipelines (no score), one row per (config, task).
 
-    tab = tabrepo_tasks(reference_dir)
-    tab = {int(t): (int(d), n) for t, d, n in zip(tab.tid, tab.did, tab.name, strict=True)}
+    The file names tasks only; a task's dataset is the ASlib dataset with the
+    same feature and instance counts, where exactly one has them (a ``dataset``
+    note says so).
+    """
+    folder = reference_path(reference_dir, *ASKL2)
+    meta = json.loads((folder / "askl2_training_data.json").read_text())["metafeatures"]
+    n_feat, n_inst = meta["NumberOfFeatures"], meta["NumberOfInstances"]
+    by_size = _aslib_names_by_size(reference_dir)
+    lookup = _dataset_lookup(reference_dir)
     seen = {}
     for path in sorted((folder / "askl2_portfolios").glob("*.json")):
         port = json.loads(path.read_text())
@@ -196,10 +200,32 @@ def askl2_portfolio(reference_dir=None) -> pd.DataFrame:
         m = map_config(config, "classification", n_features=_int(n_feat.get(str(tid))))
         m.notes.append(f"portfolio: auto-sklearn 2.0 member {key} of {len(policies)} policies "
                        "(no score in the file)")
-        did, name = tab.get(tid, (None, None))
+        names = by_size.get((n_feat.get(str(tid)), n_inst.get(str(tid))), [])
+        did, name = None, None
+        if len(names) == 1 and names[0].lower() in lookup:
+            _, did, name = lookup[names[0].lower()]
+            m.notes.append(f"dataset: {name} by its feature and instance counts")
         rows.append(_row("autosklearn-askl2", tid, did, name, "classification", m,
                          "balanced_accuracy", math.nan))
     return make_frame(rows)
+
+
+def _aslib_names_by_size(reference_dir) -> dict:
+    """``{(NumberOfFeatures, NumberOfInstances): [ASlib dataset names]}`` (classification)."""
+    out = {}
+    try:
+        root = reference_path(reference_dir, *ASLIB)
+    except SourceError:     # the ASlib folder only helps to name the datasets
+        return out
+    for folder in root.iterdir():
+        if folder.is_dir() and "classification" in folder.name:
+            f = read_arff(folder / "feature_values.arff")
+            for name, a, b in zip(f["instance_id"], f["NumberOfFeatures"],
+                                  f["NumberOfInstances"], strict=True):
+                names = out.setdefault((float(a), float(b)), [])
+                if name not in names:
+                    names.append(name)
+    return out
 
 
 def _row(source, tid, did, name, task, m, metric, score):

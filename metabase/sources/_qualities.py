@@ -95,12 +95,14 @@ def task_dataset_ids(reference_dir=None, extra: dict | None = None) -> pd.DataFr
             if ties else (None, None)
     for tid, did in (extra or {}).items():
         rows[int(tid)] = (int(did), "given")
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=["dataset_id", "via"])
-    out.index = out.index.rename("task_id")
-    out["dataset_id"] = pd.array(out["dataset_id"].tolist(), dtype="Int64")
-    out["dataset_name"] = [None if pd.isna(d) else tab_name.get(int(d), names.get(int(d)))
-                           for d in out["dataset_id"]]
-    return out.sort_index()
+    tids = sorted(rows)
+    index = pd.Index(tids, name="task_id")
+    dids = pd.Series(pd.array([rows[t][0] for t in tids], dtype="Int64"), index=index)
+    names = [None if pd.isna(d) else tab_name.get(int(d), names.get(int(d))) for d in dids]
+    # object columns: None stays None (pandas 3's string dtype would make it NaN)
+    return pd.DataFrame({"dataset_id": dids,
+                         "via": pd.Series([rows[t][1] for t in tids], index=index, dtype=object),
+                         "dataset_name": pd.Series(names, index=index, dtype=object)})
 
 
 def _equal_rows(task_row: pd.Series, lq: pd.DataFrame) -> list:

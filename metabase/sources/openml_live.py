@@ -89,6 +89,9 @@ def _errors(what: str):
     where = f"OpenML at {config.server}"
     try:
         yield
+    except oe.OpenMLNotAuthorizedError as e:
+        raise SourceError(f"{what}: {where} asks for an API key "
+                          f"(openml.config.apikey): {e}") from None
     except oe.OpenMLServerException as e:
         code = getattr(e, "code", None)
         if isinstance(e, oe.OpenMLServerNoResult) or code in NOT_FOUND \

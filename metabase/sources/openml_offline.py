@@ -119,7 +119,7 @@ def lcdb(reference_dir=None) -> pd.DataFrame:
         rows.append({"source": "lcdb", "openml_task_id": None, "openml_dataset_id": int(did),
                      "dataset_name": names.get(int(did)), "task": "classification",
                      "family": m.family, "params": params, "mapped": m.mapped, "note": m.note,
-                     "metric": ours, "score": sign * float(score),
+                     "metric": ours, "score": sign * float(score) + 0.0,  # no -0.0
                      "licence": LICENCES["lcdb"]})
     return make_frame(rows)
 
