@@ -24,7 +24,7 @@ import pandas as pd
 from ._autosklearn import askl2_portfolio, aslib_runs
 from ._files import need_columns, read_arff, read_csv, reference_path
 from ._long import LICENCES, make_frame, summarize, to_json
-from ._mapping import map_estimator, map_pipeline
+from ._mapping import SPECS, map_estimator, map_pipeline, sklearn_default
 from ._qualities import (lcdb_qualities, merge_qualities, openml100_task_qualities,
                          tabrepo_tasks, task_dataset_ids)
 
@@ -126,8 +126,6 @@ def lcdb(reference_dir=None) -> pd.DataFrame:
 
 def _lcdb_params(estimator, params):
     """lcdb ran scikit-learn's defaults: show them where our build() differs."""
-    from ._mapping import SPECS, sklearn_default
-
     spec = SPECS.get(estimator)
     if spec is None:
         return dict(params)
