@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-profile check-qualities metabase clean
+.PHONY: install demo test lint bench bench-profile check-qualities metabase metabase-runs clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,18 @@ test: install
 
 lint: install
 	$(BIN)/ruff check --line-length 100 --select E,F,W,B --ignore E731,B008 automl_cli metabase tests
+
+check-qualities: install
+	$(BIN)/python -m metabase.check_qualities
+
+bench-profile: install
+	$(BIN)/python -m pip install -q pymfe || echo "pymfe could not be installed: our figures only"
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m metabase._metafeatures.bench
+
+# Rebuild the shipped store from $(SHARED): runs what metabase/history lacks (hours on a
+# fresh history; minutes when the runs are cached), then writes metabase/store.
+metabase: install
+	$(BIN)/automl metabase build --shared $(SHARED) --n-jobs 2
 
 clean:
 	rm -rf $(VENV) demo build dist *.egg-info .pytest_cache .ruff_cache

@@ -41,6 +41,36 @@ class OutputError(AutomlError):
     exit_code = 6
 
 
+class Interrupted(AutomlError):
+    """Ctrl-C or SIGTERM before anything was saved."""
+
+    exit_code = 130
+
+
+def _ignore_signals():
+    """We are stopping anyway: further Ctrl-C must not cut the clean exit short."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def interruptible(command):
+    """Turn a KeyboardInterrupt inside ``command`` into exit code 130 with one line
+    (click would print "Aborted!" and exit 1)."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            _ignore_signals()
+            raise Interrupted("interrupted; nothing was saved") from None
+    return wrapper
+
+
 EXIT_CODES = {0: "ok", 1: "internal error", 2: "usage", 3: "score below --fail-under",
               4: "input data, schema or model directory problem",
-              5: "no model within the budget", 6: "output cannot be written"}
+              5: "no model within the budget", 6: "output cannot be written",
+              130: "interrupted before anything was saved"}

@@ -120,6 +120,8 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     result = search(candidates, evaluate, metric, budget, options.max_trials, reserve, folds,
                     log)
     timings["search"] = time.perf_counter() - t1
+    if result.best is None and result.interrupted:
+        raise KeyboardInterrupt
     if result.best is None:
         failed = ", ".join(sorted({t.status for t in result.trials})) or "no trial could start"
         raise NoModelError(f"no model within the budget ({len(result.trials)} trial(s): {failed}); "

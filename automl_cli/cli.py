@@ -72,6 +72,9 @@ def main(argv=None):
     except SystemExit:
         raise
     except KeyboardInterrupt:
+        from ._errors import _ignore_signals
+
+        _ignore_signals()
         click.echo("error: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence

@@ -31,8 +31,15 @@ def aggregate_portfolio(runs_dir: Path):
     files = sorted(Path(runs_dir).glob("*.csv"))
     if not files:
         return pd.DataFrame(columns=RUN_COLUMNS)
-    frames = [pd.read_csv(f, usecols=lambda c: c in RUN_CACHE_COLUMNS,
-                          on_bad_lines="skip") for f in files]
+    frames = []
+    for f in files:
+        try:
+            frames.append(pd.read_csv(f, usecols=lambda c: c in RUN_CACHE_COLUMNS,
+                                      on_bad_lines="skip"))
+        except pd.errors.EmptyDataError:    # a table whose first run is still going
+            continue
+    if not frames:
+        return pd.DataFrame(columns=RUN_COLUMNS)
     raw = pd.concat(frames, ignore_index=True)
     raw = raw[raw["config_id"].notna()]
     raw["fold"] = pd.to_numeric(raw["fold"], errors="coerce")
@@ -103,31 +110,29 @@ def offline_history(reference_dir: Path, log=print):
     """(tasks, runs, source summary) from the offline OpenML snapshot."""
     import pandas as pd
 
-    from .sources import load_offline_history
+    from ._space import config_key
+    from .sources import load_offline_history, summarize
 
     runs, qualities = load_offline_history(reference_dir)
     summary = {}
-    for source, g in runs.groupby("source"):
-        unmapped = g[~g["mapped"].astype(bool)]
-        summary[source] = {
-            "licence": str(g["licence"].iloc[0]), "runs": int(len(g)),
-            "mapped": int(len(g) - len(unmapped)),
-            "unmapped_by_reason": {str(k): int(v) for k, v in
-                                   unmapped["note"].fillna("").value_counts().items()},
-        }
-    mapped = runs[runs["mapped"].astype(bool)].copy()
+    for source, row in summarize(runs).iterrows():
+        g = runs[runs["source"] == source]
+        summary[source] = {"licence": str(g["licence"].iloc[0]), "runs": int(row["runs"]),
+                           "mapped": int(row["mapped"]), "unmapped": int(row["unmapped"]),
+                           "unmapped_by_reason": row["unmapped_by_reason"]}
+    mapped = runs[runs["mapped"].astype(bool) & runs["score"].notna()].copy()
     did = mapped["openml_dataset_id"].astype("Int64")
     tid = mapped["openml_task_id"].astype("Int64")
-    key = np.where(did.notna(), "d" + did.astype(str), "t" + tid.astype(str))
-    mapped["task_key"] = mapped["source"] + ":" + key
-    from ._space import config_key
-
+    key = np.where(did.notna(), "d" + did.astype(str),
+                   np.where(tid.notna(), "t" + tid.astype(str),
+                            "n" + mapped["dataset_name"].astype(str)))
+    kind = np.where(mapped["task"] == "regression", "r", "")
+    mapped["task_key"] = mapped["source"] + ":" + kind + key
     mapped["config_id"] = [config_key(f, json.loads(p)) for f, p in
                            zip(mapped["family"], mapped["params"])]
     grouped = mapped.groupby(["task_key", "source", "config_id", "family", "params", "metric"],
                              as_index=False, sort=True).agg(score=("score", "mean"),
-                                                            score_std=("score", "std"),
-                                                            n_folds=("score", "size"))
+                                                            score_std=("score", "std"))
     grouped["score_std"] = grouped["score_std"].fillna(0.0)
     grouped["n_folds"] = np.nan   # OpenML reports each run's CV mean, not its folds
     grouped["fit_time"] = np.nan
@@ -135,20 +140,19 @@ def offline_history(reference_dir: Path, log=print):
     first = mapped.drop_duplicates("task_key").set_index("task_key")
     tasks = pd.DataFrame({
         "task_key": first.index, "source": first["source"].to_numpy(),
-        "name": first["dataset_name"].to_numpy(),
+        "name": first["dataset_name"].astype(str).to_numpy(),
         "openml_task_id": first["openml_task_id"].astype("Int64").to_numpy(),
         "openml_dataset_id": first["openml_dataset_id"].astype("Int64").to_numpy(),
         "task": first["task"].to_numpy(), "licence": first["licence"].to_numpy()})
     q = qualities.copy()
     q.index = q.index.astype("Int64")
     joined = tasks.join(q, on="openml_dataset_id")
-    if "NumberOfInstances" in joined:
-        joined["n_rows"] = joined["NumberOfInstances"]
+    joined["n_rows"] = joined["NumberOfInstances"] if "NumberOfInstances" in joined else np.nan
     for source in summary:
         sub = joined[joined["source"] == source]
         summary[source]["tasks"] = int(len(sub))
-        summary[source]["tasks_with_qualities"] = int(sub["NumberOfInstances"].notna().sum()) \
-            if "NumberOfInstances" in sub else 0
+        summary[source]["tasks_with_qualities"] = int(sub["n_rows"].notna().sum())
+    log(f"  {len(grouped)} runs on {len(joined)} tasks from {len(summary)} OpenML sources")
     return joined, grouped[RUN_COLUMNS], summary
 
 

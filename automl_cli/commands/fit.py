@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from .._errors import interruptible
+
 from .._types import BYTE_SIZE, DURATION
 
 DEFAULT_BUDGET = 60.0
@@ -48,6 +50,7 @@ Examples:
               help="Metabase store. Default: the shipped one.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
         output, force, fail_under, no_metalearning, store, as_json, quiet):
     """Train the best model the time budget allows on DATA and save it.

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .._errors import interruptible
+
 from .._types import DURATION
 
 
@@ -47,6 +49,7 @@ Examples:
 @click.option("--openml-tasks", help="Also run the portfolio on these OpenML task ids.")
 @click.option("--openml-flows", help="Also import OpenML run evaluations of these flow ids.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@interruptible
 def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, openml_suite,
           openml_tasks, openml_flows, quiet):
     """Run the portfolio on every table of --shared (resumable) and write the store."""
@@ -100,6 +103,8 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def info(store, as_json):
     """Sources, tasks per task type, configs per family, coverage, build date and versions."""
+    import pandas  # noqa: F401 - imported first so the load time is the store's alone
+
     from metabase._info import store_info
 
     from .._report import emit_json

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .._errors import interruptible
+
 
 @click.command(epilog="""\b
 Examples:
@@ -24,6 +26,7 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="A JSON summary on stdout "
               "(needs --output to a file).")
 @click.option("--quiet", "-q", is_flag=True, help="No warnings or progress on stderr.")
+@interruptible
 def predict(model_dir, data, output, proba, id_column, force, chunk_rows, as_json, quiet):
     """Score DATA with the model saved in MODEL_DIR by `automl fit`.
 
