@@ -14,7 +14,7 @@ import json
 
 import numpy as np
 
-from ._metamodel import MetaModel, normalise
+from ._metamodel import MetaModel, normalise, rank_configs
 from ._metrics import METRICS
 from ._space import to_unit_vector
 from .families import FAMILIES
@@ -45,6 +45,8 @@ def portfolio_methods(m: MetaModel, i: int, settings: list[tuple[int, float]]):
     for k, shrink in settings:
         pred, _, _ = m.predict(m.X[i], exclude=exclude, k=k, shrink=shrink)
         out[f"knn k={k} shrink={shrink}"] = list(np.argsort(-pred, kind="stable"))
+        ranked, _, _, _ = rank_configs(m, m.X[i], exclude=exclude, k=k, shrink=shrink)
+        out[f"knn k={k} shrink={shrink} + greedy top-5"] = ranked
     # single best: the config with the best mean rank on the other tasks
     ranks = np.argsort(np.argsort(-m.norm[others], axis=1), axis=1).mean(axis=0)
     out["single best (mean rank)"] = list(np.argsort(ranks, kind="stable"))
@@ -87,7 +89,7 @@ def evaluate_portfolio(models: dict, settings=((5, 0.0), (10, 0.0), (10, 0.3), (
             filled = np.where(np.isnan(s), worst, s)
             add("random config (expected)", float(np.nanmax(s) - filled.mean()),
                 float(np.nanmax(s) - np.mean([np.max(np.random.default_rng(r).choice(
-                    filled, 5, replace=False)) for r in range(50)])), False)
+                    filled, min(5, len(filled)), replace=False)) for r in range(50)])), False)
             for fam in FAMILIES:
                 j = _default_index(m, fam)
                 if j is not None:

@@ -112,6 +112,31 @@ class MetaModel:
         return (1 - shrink) * local + shrink * prior, order, dn
 
 
+def rank_configs(m: "MetaModel", x: np.ndarray, exclude: np.ndarray | None = None,
+                 k: int | None = None, shrink: float | None = None, top: int = 5):
+    """Configs best first: the highest predicted score, then a greedy portfolio.
+
+    After the first, each next config is the one that most raises the
+    neighbours' weighted mean of the best normalised score among those chosen
+    (so the top-5 covers the ways the neighbours differ instead of repeating
+    five near-copies of one config); the rest follow by predicted score.
+    """
+    pred, order, dist = m.predict(x, exclude=exclude, k=k, shrink=shrink)
+    ranked = list(np.argsort(-pred, kind="stable"))
+    w = 1.0 / (dist + 1e-3)
+    w = w / w.sum()
+    N = m.norm[order]
+    chosen = [ranked[0]]
+    best = N[:, ranked[0]].copy()
+    while len(chosen) < min(top, len(ranked)):
+        gain = (w[:, None] * np.maximum(N, best[:, None])).sum(axis=0) + 1e-3 * pred
+        gain[chosen] = -np.inf
+        c = int(np.argmax(gain))
+        chosen.append(c)
+        best = np.maximum(best, N[:, c])
+    return chosen + [c for c in ranked if c not in chosen], pred, order, dist
+
+
 def build_metamodels(store, source: str = "portfolio") -> dict[str, MetaModel]:
     """One meta-model per task kind from the store's complete (portfolio) runs."""
     tasks = store.tasks[store.tasks["source"] == source].set_index("task_key")

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._metamodel import build_metamodels, kind_of
+from ._metamodel import build_metamodels, kind_of, rank_configs
 
 #: Rows our portfolio runs were measured on at most (their fit times scale from there).
 PORTFOLIO_ROWS = 5000
@@ -56,18 +56,17 @@ def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
         raise LookupError(f"the metabase has no {kind} tasks to learn from")
     m = models[kind]
     x = m.scaler.transform(np.array([[meta_values.get(n, np.nan) for n in m.scaler.names]]))[0]
-    pred, order, dist = m.predict(x)
+    ranked, pred, order, dist = rank_configs(m, x, top=max(5, top))
     notes = []
     far = bool(dist[0] > typical[kind])
     method = f"nearest {m.k} past tasks, shrunk {m.shrink:.0%} towards the mean"
     if far:
-        pred, _, _ = m.predict(x, shrink=1.0)
+        ranked, pred, _, _ = rank_configs(m, x, shrink=1.0, top=max(5, top))
         method = "robust defaults: configs by mean normalised score over all past tasks"
         notes.append(f"this table is far from every past {kind} task (distance {dist[0]:.2f}, "
                      f"usually below {typical[kind]:.2f}): falling back to robust defaults")
     neighbours = [{"task": m.task_keys[j], "name": m.names[j], "openml_id": m.openml_ids[j],
                    "distance": round(float(d), 3)} for j, d in zip(order, dist)]
-    ranked = np.argsort(-pred, kind="stable")
     recs = []
     for rank, c in enumerate(ranked[:top], start=1):
         support = sorted(({"name": m.names[j], "openml_id": m.openml_ids[j],

@@ -166,3 +166,65 @@ def validate(store):
             click.echo(f"problem: {p}", err=True)
         raise DataError(f"{st.path}: {len(problems)} problem(s); last: {problems[-1]}")
     click.echo(f"{st.path}: ok ({len(st.tasks)} tasks, {len(st.runs)} runs)")
+
+
+@metabase.command(epilog="""\b
+Examples:
+  automl metabase evaluate
+  automl metabase evaluate --json > evaluation.json""")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+              help="Store to evaluate. Default: the shipped one.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def evaluate(store, as_json, quiet):
+    """Leave-one-task-out regret of the recommender and of the baselines.
+
+    (a) on our portfolio runs (every config on every table): top-1 and best of
+    top-5 regret per task kind; (b) on OpenML's logged RandomForest, AdaBoost
+    and SVC runs: ranking each held-out task's own configs.
+    """
+    from metabase._loto import evaluate_openml, evaluate_portfolio, win_rates
+    from metabase._metamodel import build_metamodels
+
+    from .._report import Progress, emit_json
+
+    log = Progress(quiet or as_json)
+    st = _load(store)
+    t0 = time.perf_counter()
+    models = build_metamodels(st)
+    log(f"(a) portfolio: {', '.join(f'{k} {m.raw.shape[0]} tasks x {m.raw.shape[1]} configs' for k, m in models.items())}")
+    a = evaluate_portfolio(models)
+    ours = "knn k=10 shrink=0.3 + greedy top-5"
+    for table in a.values():
+        table["ours"] = ours
+        table["win_rate_top1"] = win_rates(table, ours)
+    log("(b) OpenML logged runs")
+    b = evaluate_openml(st)
+    ours_b = "ours: neighbour-weighted kernel surrogate"
+    for table in b.values():
+        table["ours"] = ours_b
+        table["win_rate_top1"] = win_rates(table, ours_b)
+    doc = {"portfolio": a, "openml": b, "seconds": round(time.perf_counter() - t0, 1)}
+    if as_json:
+        for part in (a, b):
+            for table in part.values():
+                for v in table["methods"].values():
+                    v.pop("_top1", None)
+                    v.pop("_top5", None)
+        emit_json(doc)
+        return
+    for title, part in (("(a) our portfolio runs", a), ("(b) OpenML logged runs", b)):
+        click.echo(f"\n{title}")
+        for name, table in part.items():
+            click.echo(f"  {name}: {table['tasks']} tasks, metric {table['metric']}, "
+                       f"ours = {table['ours']}")
+            click.echo(f"    {'method':<52} {'top1 mean':>9} {'median':>8} {'top5 mean':>9} "
+                       f"{'median':>8} {'fail':>4} {'ours wins':>9}")
+            rows = sorted(table["methods"].items(), key=lambda kv: kv[1]["top1_median"])
+            for mname, v in rows:
+                win = table["win_rate_top1"].get(mname)
+                click.echo(f"    {mname:<52} {v['top1_mean']:9.4f} {v['top1_median']:8.4f} "
+                           f"{v['top5_mean']:9.4f} {v['top5_median']:8.4f} {v['failed_top1']:4d} "
+                           + (f"{win:9.0%}" if win is not None else f"{'-':>9}"))
+    click.echo(f"\n({doc['seconds']} s; regret = best score known for the task minus the "
+               "recommended config's; lower is better)")

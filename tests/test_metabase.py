@@ -1,0 +1,133 @@
+"""The metabase store, its commands, and the meta-model on a synthetic store
+where the right answer is known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metabase import FAMILIES, QUALITY_NAMES, config_key
+from metabase._loto import evaluate_portfolio, win_rates
+from metabase._metamodel import build_metamodels, normalise, rank_configs
+from metabase._store import StoreError, load_store, new_header, write_store
+
+
+def synthetic_store(path, n_tasks=40, seed=0):
+    """Binary tasks whose best config depends on one meta-feature (the row count)."""
+    rng = np.random.default_rng(seed)
+    fams = ["hgb", "linear", "knn", "rf"]
+    configs = [{"family": f, "params": FAMILIES[f].defaults("classification")} for f in fams]
+    tasks, runs = [], []
+    for t in range(n_tasks):
+        n = float(rng.choice([100, 200, 300, 20000, 40000, 60000]))
+        mf = {q: 1.0 for q in QUALITY_NAMES}   # uninformative: constant, so unused
+        mf.update(NumberOfInstances=n, NumberOfClasses=2.0)
+        tasks.append({"task_key": f"table:t{t}", "source": "portfolio", "name": f"t{t}",
+                      "openml_task_id": pd.NA, "openml_dataset_id": pd.NA,
+                      "task": "classification", "n_rows": int(n), "licence": "test", **mf})
+        big = n > 1000
+        for j, c in enumerate(configs):
+            good = (c["family"] == "hgb") if big else (c["family"] == "linear")
+            score = 0.9 + 0.05 * good + 0.01 * rng.normal()
+            runs.append({"task_key": f"table:t{t}", "source": "portfolio",
+                         "config_id": config_key(c["family"], c["params"]),
+                         "family": c["family"], "params": json.dumps(c["params"]),
+                         "metric": "roc_auc", "score": score, "score_std": 0.01, "n_folds": 5,
+                         "fit_time": 0.1 * (j + 1), "status": "ok"})
+    tasks = pd.DataFrame(tasks)
+    write_store(path, new_header(QUALITY_NAMES, {}, {}), tasks, pd.DataFrame(runs))
+    return path
+
+
+def test_normalise():
+    s = np.array([[0.5, 0.7, 0.9, np.nan]])
+    assert normalise(s, True).tolist() == [[0.0, 0.0, 1.0, 0.0]]
+    assert normalise(s, False)[0, 0] == 1.0
+
+
+def test_meta_model_learns_the_rule(tmp_path):
+    store = load_store(synthetic_store(tmp_path / "s"))
+    models = build_metamodels(store)
+    m = models["binary"]
+    assert m.raw.shape == (40, 4)
+    res = evaluate_portfolio(models)["binary"]
+    ours = res["methods"]["knn k=10 shrink=0.3 + greedy top-5"]
+    single = res["methods"]["single best (mean rank)"]
+    assert ours["top1_median"] < 0.02 < single["top1_mean"]
+    assert win_rates(res, "knn k=10 shrink=0.3 + greedy top-5")["random config (expected)"] > 0.9
+    # a big table gets hgb first, a small one linear
+    i_big = int(np.argmax(m.n_rows))
+    order, *_ = rank_configs(m, m.X[i_big], exclude=np.arange(40) == i_big)
+    assert m.configs[order[0]]["family"] == "hgb"
+
+
+def test_store_refuses_other_spaces_and_formats(tmp_path):
+    path = synthetic_store(tmp_path / "s")
+    head = json.loads((path / "header.json").read_text())
+    head["space_version"] = 999
+    (path / "header.json").write_text(json.dumps(head))
+    with pytest.raises(StoreError, match="search spaces v999"):
+        load_store(path)
+    with pytest.raises(StoreError, match="no metabase store"):
+        load_store(tmp_path / "nowhere")
+
+
+def test_info_validate_cli_on_synthetic_store(run, tmp_path):
+    path = synthetic_store(tmp_path / "s")
+    res = run("metabase", "info", "--store", path, "--json")
+    doc = json.loads(res.stdout)
+    assert doc["tasks"]["total"] == 40 and doc["families"]["hgb"]["tasks"] == 40
+    assert doc["coverage_tasks"]["linear"]["portfolio"] == 40
+    res = run("metabase", "validate", "--store", path)
+    assert res.exit_code == 0, res.output
+
+
+def test_validate_finds_nan_scores_without_failure(run, tmp_path):
+    path = synthetic_store(tmp_path / "s")
+    runs = pd.read_parquet(path / "runs.parquet")
+    runs.loc[0, "score"] = np.nan
+    runs.to_parquet(path / "runs.parquet")
+    res = run("metabase", "validate", "--store", path)
+    assert res.exit_code == 4 and "NaN score(s) without a failure record" in res.stderr
+
+
+def test_shipped_store_is_valid_and_covers_every_family(run):
+    res = run("metabase", "validate")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(run("metabase", "info", "--json").stdout)
+    assert set(doc["families"]) == set(FAMILIES)
+    assert doc["sources"]["portfolio"]["tasks"] >= 20
+    assert doc["load_seconds"] < 5
+
+
+def test_recommend_cli(run, regression_csv, binary_csv):
+    res = run("recommend", regression_csv, "--top", "3", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["kind"] == "regression" and len(doc["recommendations"]) == 3
+    r = doc["recommendations"][0]
+    assert r["config"]["family"] in FAMILIES and 0 <= r["predicted"] <= 1
+    assert r["support"] and doc["neighbours"][0]["distance"] <= doc["neighbours"][-1]["distance"]
+    text = run("recommend", binary_csv).stdout
+    assert " 1. " in text and "supported by:" in text and "nearest past tasks:" in text
+
+
+def test_fit_uses_the_recommendation_first(run, binary_csv, tmp_path):
+    rec = json.loads(run("recommend", binary_csv, "--json").stdout)["recommendations"][0]
+    res = run("fit", binary_csv, "--max-trials", "2", "-o", tmp_path / "m", "--json", "-q")
+    doc = json.loads(res.stdout)
+    first = doc["leaderboard"][0]
+    assert first["source"] == "recommended" and first["config_id"] == rec["config_id"]
+    assert doc["recommendation"]["neighbours"]
+
+
+def test_profile_cli(run, multiclass_csv):
+    res = run("profile", multiclass_csv, "--json")
+    doc = json.loads(res.stdout)
+    assert doc["values"]["NumberOfInstances"] == 150 and doc["values"]["NumberOfClasses"] == 3
+    text = run("profile", multiclass_csv, "--groups", "simple").stdout
+    assert "NumberOfFeatures" in text and "ClassEntropy" not in text
+    assert run("profile", multiclass_csv, "--groups", "nope").exit_code == 2
