@@ -24,11 +24,11 @@ def read_manifest(datasets_dir: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def aggregate_portfolio(runs_dir: Path):
+def aggregate_portfolio(runs_dir: Path, pattern: str = "*.csv", source: str = PORTFOLIO_SOURCE):
     """Per (table, config, metric): mean and std over folds, fit time, status."""
     import pandas as pd
 
-    files = sorted(Path(runs_dir).glob("*.csv"))
+    files = sorted(Path(runs_dir).glob(pattern))
     if not files:
         return pd.DataFrame(columns=RUN_COLUMNS)
     frames = []
@@ -47,7 +47,7 @@ def aggregate_portfolio(runs_dir: Path):
     for (table, cid), g in raw.groupby(["table", "config_id"], sort=True):
         task = g["task"].iloc[0]
         ok = g[g["status"] == "ok"]
-        base = {"task_key": f"table:{table}", "source": PORTFOLIO_SOURCE, "config_id": cid,
+        base = {"task_key": f"table:{table}", "source": source, "config_id": cid,
                 "family": g["family"].iloc[0], "params": g["params"].iloc[0]}
         for metric in PORTFOLIO_METRICS[task]:
             if len(ok):
@@ -108,12 +108,19 @@ def portfolio_tasks(datasets_dir: Path, metafeatures, run_tables: set[str]):
 
 def offline_history(reference_dir: Path, log=print):
     """(tasks, runs, source summary) from the offline OpenML snapshot."""
+    from .sources import load_offline_history
+
+    runs, qualities = load_offline_history(reference_dir)
+    return history_tables(runs, qualities, log)
+
+
+def history_tables(runs, qualities, log=print):
+    """(tasks, runs, source summary) from runs in the sources' long format."""
     import pandas as pd
 
     from ._space import config_key
-    from .sources import load_offline_history, summarize
+    from .sources import summarize
 
-    runs, qualities = load_offline_history(reference_dir)
     summary = {}
     for source, row in summarize(runs).iterrows():
         g = runs[runs["source"] == source]
@@ -156,6 +163,49 @@ def offline_history(reference_dir: Path, log=print):
     return joined, grouped[RUN_COLUMNS], summary
 
 
+LIVE_SOURCE = "openml-live-portfolio"
+
+
+def live_history(live_dir: Path, log=print):
+    """What ``automl metabase build --openml-*`` added: portfolio runs on OpenML
+    tasks (with OpenML's qualities) and imported flow evaluations."""
+    import pandas as pd
+
+    tasks, runs, summary = [], [], {}
+    qpath = live_dir / "qualities.csv"
+    if qpath.exists():
+        r = aggregate_portfolio(live_dir, "openml-t*.csv", LIVE_SOURCE)
+        q = pd.read_csv(qpath).set_index("name")
+        have = {k.split(":", 1)[1] for k in r["task_key"].unique()}
+        t = pd.DataFrame([{"task_key": f"table:{n}", "source": LIVE_SOURCE,
+                           "name": q.loc[n, "dataset_name"],
+                           "openml_task_id": int(q.loc[n, "task_id"]),
+                           "openml_dataset_id": int(q.loc[n, "dataset_id"]),
+                           "task": q.loc[n, "task"],
+                           "n_rows": q.loc[n].get("NumberOfInstances", np.nan),
+                           "licence": "OpenML dataset licence (see the dataset on OpenML)",
+                           **{c: q.loc[n, c] for c in q.columns
+                              if c not in ("task_id", "dataset_id", "dataset_name", "task")}}
+                          for n in sorted(have) if n in q.index])
+        tasks.append(t)
+        runs.append(r[r["task_key"].isin(t["task_key"])] if len(t) else r.iloc[:0])
+        summary[LIVE_SOURCE] = {"licence": "ours (runs on OpenML tasks' official splits)",
+                                "tasks": int(len(t)), "runs": int(len(runs[-1]))}
+    fpath = live_dir / "flows.csv"
+    if fpath.exists():
+        flows = pd.read_csv(fpath)
+        flows["mapped"] = flows["mapped"].astype(bool)
+        q = pd.read_csv(qpath).set_index("dataset_id") if qpath.exists() else pd.DataFrame()
+        q = q.drop(columns=[c for c in ("name", "task_id", "dataset_name", "task") if c in q])
+        ft, fr, fs = history_tables(flows, q, log)
+        tasks.append(ft)
+        runs.append(fr)
+        summary.update(fs)
+    if not tasks:
+        return pd.DataFrame(), pd.DataFrame(columns=RUN_COLUMNS), {}
+    return pd.concat(tasks, ignore_index=True), pd.concat(runs, ignore_index=True), summary
+
+
 def build(shared_dir: Path, out: Path, history_dir: Path = HISTORY_DIR,
           settings: Settings | None = None, n_jobs: int = 1, run_portfolio: bool = True,
           only: list[str] | None = None, log=print) -> dict:
@@ -186,6 +236,12 @@ def build(shared_dir: Path, out: Path, history_dir: Path = HISTORY_DIR,
         tasks = pd.concat([tasks, otasks], ignore_index=True)
         runs = pd.concat([runs, oruns], ignore_index=True)
         sources.update(osummary)
+    live = Path(history_dir) / "openml"
+    if live.exists():
+        ltasks, lruns, lsummary = live_history(live, log)
+        tasks = pd.concat([tasks, ltasks], ignore_index=True)
+        runs = pd.concat([runs, lruns], ignore_index=True)
+        sources.update(lsummary)
     names = [n for n in QUALITY_NAMES if n in tasks.columns]
     tasks = tasks[TASK_COLUMNS + names]
     for col in names:

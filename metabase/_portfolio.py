@@ -94,28 +94,45 @@ def _evaluate_config(config, X, y, task, classes, schema, splits, seed):
 
 def run_table(path: Path, task: str, out_dir: Path, settings: Settings, log=print) -> dict:
     """Run every missing portfolio config on one table; returns counts."""
-    from ._evaluate import make_splits
-    from ._isolate import run_isolated
-    from ._schema import infer_schema, prepare_frame
-
     name = path.name.split(".")[0]
-    cache = out_dir / f"{name}.csv"
-    done = cached_config_ids(cache)
-    configs = [c for c in portfolio(task, settings.seed) if c["id"] not in done]
-    if not configs:
-        return {"table": name, "ran": 0, "cached": len(done)}
+    if not _missing_configs(out_dir / f"{name}.csv", task, settings):
+        return {"table": name, "ran": 0}
     X, y = read_table(path)
     keep = y.notna().to_numpy()
     X, y = X[keep], y[keep]
     if task == "classification":
         y = y.astype(str)
-    n_total = len(X)
     X, y = subsample(X, y, task, settings.max_rows, settings.seed)
+    return run_frame(name, X, y, task, None, out_dir, settings, log)
+
+
+def _missing_configs(cache: Path, task: str, settings: Settings) -> list[dict]:
+    done = cached_config_ids(cache)
+    return [c for c in portfolio(task, settings.seed) if c["id"] not in done]
+
+
+def run_frame(name: str, X, y, task: str, splits, out_dir: Path, settings: Settings,
+              log=print) -> dict:
+    """Run the missing portfolio configs on a table already in memory.
+
+    ``splits`` are (train, test) index pairs (an OpenML task's official folds);
+    ``None`` means ``settings.folds``-fold CV with ``settings.seed``.
+    """
+    from ._evaluate import make_splits
+    from ._isolate import run_isolated
+    from ._schema import infer_schema, prepare_frame
+
+    cache = out_dir / f"{name}.csv"
+    configs = _missing_configs(cache, task, settings)
+    if not configs:
+        return {"table": name, "ran": 0}
     schema = infer_schema(X)
     Xp, _ = prepare_frame(X, schema)
-    yv = y.to_numpy()
+    Xp = Xp.reset_index(drop=True)
+    yv = np.asarray(y)
     classes = sorted(np.unique(yv)) if task == "classification" else None
-    splits = make_splits(yv, task, settings.folds, 1, settings.seed)
+    if splits is None:
+        splits = make_splits(yv, task, settings.folds, 1, settings.seed)
     new_file = not cache.exists()
     t0 = time.perf_counter()
     with open(cache, "a", newline="") as fh:
@@ -144,8 +161,8 @@ def run_table(path: Path, task: str, out_dir: Path, settings: Settings, log=prin
             os.fsync(fh.fileno())
             log(f"  {name} [{i + 1}/{len(configs)}] {config['id']} {out.status} "
                 f"{out.elapsed:.1f}s")
-    return {"table": name, "ran": len(configs), "cached": len(done), "n_rows": n_total,
-            "n_rows_used": len(Xp), "seconds": time.perf_counter() - t0}
+    return {"table": name, "ran": len(configs), "n_rows_used": len(Xp),
+            "seconds": time.perf_counter() - t0}
 
 
 def _timeout(settings: Settings, times: list[float]) -> float:

@@ -64,12 +64,16 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
     shared = shared or _default_shared()
     if not (shared / "datasets" / "MANIFEST.csv").exists():
         raise DataError(f"{shared}: no datasets/MANIFEST.csv; give --shared DIR")
+    settings = Settings(timeout=timeout)
     if openml_suite or openml_tasks or openml_flows:
         from metabase._live import live_build
+        from metabase.sources import SourceError
 
-        live_build(suite=openml_suite, tasks=openml_tasks, flows=openml_flows,
-                   history=history or HISTORY_DIR, log=log)
-    settings = Settings(timeout=timeout)
+        try:
+            live_build(suite=openml_suite, tasks=openml_tasks, flows=openml_flows,
+                       history=history or HISTORY_DIR, settings=settings, log=log)
+        except (SourceError, ValueError) as exc:
+            raise DataError(f"OpenML: {exc}") from None
     names = [s.strip() for s in only.split(",")] if only else None
     t0 = time.perf_counter()
     if no_store:
