@@ -1,0 +1,65 @@
+"""Runner for FLAML, in the benchmark's own environment (``.venv-bench``), never the project's.
+
+    python _flaml_runner.py flaml TRAIN TEST TASK METRIC BUDGET SEED PRED_OUT REPORT_OUT
+
+FLAML is used as a user would: ``AutoML().fit(X, y, task, time_budget, metric,
+n_jobs=1, seed)`` with its defaults otherwise (its own preprocessing of the
+pandas frame, its default estimators, retraining on all rows). This file imports
+nothing from the project.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def label_str(value) -> str:
+    """As ``_methods.label_str``: ints without '.0', so proba columns match automl's."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def main(argv) -> int:
+    _, train, test, task, metric, budget, seed, pred_out, report_out = argv
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+    from flaml import AutoML, __version__
+
+    warnings.filterwarnings("ignore")
+    t_fit = time.perf_counter()
+    frame = pd.read_csv(train, na_values=["?"])
+    X, y = frame.drop(columns=["target"]), frame["target"]
+    automl = AutoML()
+    automl.fit(X, y, task=task, time_budget=float(budget), metric=metric, n_jobs=1,
+               seed=int(seed), verbose=0)
+    fit_seconds = time.perf_counter() - t_fit
+    fit_wall = time.time() - float(os.environ.get("BENCH_T0", time.time()))
+    t_pred = time.perf_counter()
+    test_frame = pd.read_csv(test, na_values=["?"])
+    Xt = test_frame.drop(columns=["target"])
+    if task == "classification":
+        proba = automl.predict_proba(Xt)
+        classes = list(automl.classes_)
+        out = pd.DataFrame({"prediction": np.asarray(classes, dtype=object)[proba.argmax(axis=1)]})
+        for j, label in enumerate(classes):
+            out[f"proba_{label_str(label)}"] = proba[:, j]
+    else:
+        out = pd.DataFrame({"prediction": automl.predict(Xt)})
+    out.to_csv(pred_out, index=False)
+    # FLAML minimises 1 - score for the metrics where greater is better
+    best = 1 - automl.best_loss if metric in ("roc_auc", "r2") else automl.best_loss
+    detail = f"flaml {__version__}: {automl.best_estimator}; search {metric} {best:.6g}"
+    with open(report_out, "w") as fh:
+        json.dump({"fit_wall": fit_wall, "fit_seconds": fit_seconds,
+                   "predict_seconds": time.perf_counter() - t_pred, "detail": detail}, fh)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
