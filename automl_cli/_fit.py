@@ -198,7 +198,7 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
     cv_scores = None
     timeout = budget.timeout(refit_cost)
     if interrupted:
-        notes.append("interrupted: the search stopped early and the final evaluation was skipped")
+        pass     # stop quickly: refit the best so far and save it
     elif timeout is None or timeout >= per_fit * 3:
         n = len(splits) if timeout is None else min(len(splits), int(timeout / per_fit))
         if n < len(splits):
@@ -212,8 +212,9 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
         else:
             notes.append(f"final evaluation {out.status}: {out.error}")
     if cv_scores is None:
-        notes.append("no time for the final evaluation: the score is the search's "
-                     "cross-validation (optimistic: it chose the config)")
+        notes.append(("interrupted" if interrupted else "no time for the final evaluation")
+                     + ": the score is the search's cross-validation (optimistic: it chose "
+                     "the config)")
         cv_scores = {metric: {"mean": best.score, "std": best.score_std, "folds": None,
                               "source": "search"}}
     timings["final_cv"] = time.perf_counter() - t0

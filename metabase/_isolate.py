@@ -1,15 +1,18 @@
 """Run a function in a child process that can be stopped: time and memory limits.
 
-The child is forked, so it shares the parent's data without copying or
-pickling it; only the (small) result travels back through a pipe. A child that
-overruns its time is killed; one that exceeds its memory limit fails with
-``MemoryError`` (address-space limit) and is reported as ``"memory"``.
+The child is forked (``os.fork``), so it shares the parent's data without
+copying or pickling it; only the result travels back through a pipe. A child
+that overruns its time is killed; one that exceeds its memory limit fails with
+``MemoryError`` (address-space limit) and is reported as ``"memory"``. Plain
+``os.fork`` rather than ``multiprocessing`` so that it also works inside
+daemonic worker processes (joblib, Dask workers).
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
+import pickle
+import select
 import signal
 import time
 import traceback
@@ -29,31 +32,51 @@ class Outcome:
         return self.status == "ok"
 
 
-def _child(conn, fn, memory_limit, threads):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when to stop
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if memory_limit:
-        import resource
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+def _describe(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}"[:500] + where
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _child(fd: int, fn, memory_limit, threads, mask) -> None:
+    """Runs in the forked child; never returns."""
+    code = 0
     try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(threads)
-    except Exception:  # noqa: BLE001 - limiting threads is best effort
-        pass
-    try:
-        conn.send(("ok", fn(), ""))
-    except MemoryError:
-        conn.send(("memory", None, "MemoryError: over the memory limit"))
-    except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
-        last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-        where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
-        msg = f"{type(exc).__name__}: {exc}"[:500] + where
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when to stop
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if memory_limit:
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
         try:
-            conn.send(("memory" if "Unable to allocate" in msg else "error", None, msg))
-        except Exception:  # noqa: BLE001
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(threads)
+        except Exception:  # noqa: BLE001 - limiting threads is best effort
             pass
+        try:
+            payload = ("ok", fn(), "")
+        except MemoryError:
+            payload = ("memory", None, "MemoryError: over the memory limit")
+        except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
+            msg = _describe(exc)
+            payload = ("memory" if "Unable to allocate" in msg else "error", None, msg)
+        try:
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result
+            data = pickle.dumps(("error", None, f"result not picklable: {_describe(exc)}"))
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+    except MemoryError:
+        code = 113
+    except BaseException:  # noqa: BLE001
+        code = 4
     finally:
-        conn.close()
+        os._exit(code)
 
 
 def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
@@ -71,27 +94,60 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
     threads : int
         BLAS/OpenMP threads in the child.
     """
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn, memory_limit, threads), daemon=True)
+    r, w = os.pipe()
     t0 = time.perf_counter()
-    proc.start()
-    child.close()
+    # Hold SIGINT/SIGTERM until the child is under the try/finally that reaps it: an
+    # interrupt between fork and try would leave an orphan holding our stdout open.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        _child(w, fn, memory_limit, threads, blocked)
+    os.close(w)
+    chunks: list[bytes] = []
+    deadline = None if timeout is None else t0 + timeout
+    timed_out, finished = False, False
     try:
-        ready = parent.poll(timeout)
-        elapsed = time.perf_counter() - t0
-        if not ready:
-            return Outcome("timeout", error=f"stopped after {elapsed:.1f} s", elapsed=elapsed)
-        try:
-            status, value, error = parent.recv()
-        except EOFError:
-            proc.join(5)
-            code = proc.exitcode
-            status = "memory" if code == -signal.SIGKILL else "crashed"
-            return Outcome(status, error=f"worker died (exit code {code})", elapsed=elapsed)
-        return Outcome(status, value, error, elapsed)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.perf_counter())
+            ready, _, _ = select.select([r], [], [], wait)
+            if not ready:
+                timed_out = True
+                break
+            block = os.read(r, 1 << 20)
+            if not block:
+                break
+            chunks.append(block)
+        finished = True
     finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join(5)
-        parent.close()
+        os.close(r)
+        code = _reap(pid, kill=timed_out or not finished)   # an interrupt kills the child too
+    elapsed = time.perf_counter() - t0
+    if timed_out:
+        return Outcome("timeout", error=f"stopped after {elapsed:.1f} s", elapsed=elapsed)
+    if not chunks:
+        kind = "memory" if code in (-signal.SIGKILL, 113) else "crashed"
+        return Outcome(kind, error=f"worker died (exit code {code})", elapsed=elapsed)
+    try:
+        status, value, error = pickle.loads(b"".join(chunks))
+    except Exception as exc:  # noqa: BLE001 - a truncated result
+        return Outcome("crashed", error=f"unreadable result: {_describe(exc)}", elapsed=elapsed)
+    return Outcome(status, value, error, elapsed)
+
+
+def _reap(pid: int, kill: bool) -> int:
+    """Wait for the child, killing it first if asked; its exit code."""
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            return os.waitstatus_to_exitcode(status)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return -1

@@ -85,13 +85,16 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
         f"{problem.kind}{n_classes}; metric {metric_name}")
     for note in problem.notes:
         log(f"note: {note}")
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt; `kill -INT` must still stop the search.
+    previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         result = _fit.fit(problem, opts, log=log, budget=Budget(time_budget, start))
         manifest = _manifest(result, table, opts, data, time.monotonic() - start)
         save_model(result.pipeline, manifest, output, force)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     wall = time.monotonic() - start
     doc = _summary(result, manifest, output, wall, fail_under)
     if as_json:
