@@ -34,6 +34,8 @@ class FitOptions:
     memory_limit: int | None = None
     metalearning: bool = True
     store: str | None = None
+    n_jobs: int = 1
+    dask_scheduler: str | None = None
 
 
 @dataclass
@@ -103,9 +105,9 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
             return SAVE_RESERVE
         return per_fit(best) * (len(final_splits) + 2) + SAVE_RESERVE
 
-    def evaluate(trial: Trial, timeout):
+    def evaluate(trial: Trial, timeout, cancel=None):
         return run_trial(trial, Xs, ys, problem.task, problem.classes, metric, splits,
-                         options.seed, schema, timeout, options.memory_limit)
+                         options.seed, schema, timeout, options.memory_limit, cancel)
 
     advice = None
     if candidates is None and options.metalearning:
@@ -117,8 +119,12 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
         candidates = default_candidates(problem.task, len(ys), options.seed)
     log(f"search: {metric} by {folds}-fold cross-validation on {len(ys)} rows")
     t1 = time.perf_counter()
-    result = search(candidates, evaluate, metric, budget, options.max_trials, reserve, folds,
-                    log)
+    pool = _make_pool(options, evaluate, Xs, ys, problem, metric, splits, schema, log)
+    try:
+        result = search(candidates, pool, metric, budget, options.max_trials, reserve, folds,
+                        log)
+    finally:
+        pool.close()
     timings["search"] = time.perf_counter() - t1
     if result.best is None and result.interrupted:
         raise KeyboardInterrupt
@@ -135,6 +141,28 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     return FitResult(pipeline, schema, problem, metric, config, cv_scores, holdout_scores,
                      result, timings, notes + warns,
                      advice.to_dict() if advice is not None else None)
+
+
+def _make_pool(options, evaluate, X, y, problem, metric, splits, schema, log):
+    """Inline, local threads (--n-jobs) or a Dask cluster (--dask-scheduler)."""
+    from ._pool import DaskPool, InlinePool, ThreadPool
+
+    if options.dask_scheduler:
+        from metabase._distributed import DaskUnavailable, connect
+
+        try:
+            client = connect(options.dask_scheduler)
+        except DaskUnavailable as exc:
+            raise DataError(str(exc)) from None
+        pool = DaskPool(client, (X, y), {
+            "task": problem.task, "classes": problem.classes, "metric": metric,
+            "splits": splits, "seed": options.seed, "schema": schema,
+            "memory_limit": options.memory_limit})
+        log(f"trials on the Dask cluster at {options.dask_scheduler} ({pool.slots} at once)")
+        return pool
+    if options.n_jobs > 1:
+        return ThreadPool(evaluate, options.n_jobs)
+    return InlinePool(evaluate)
 
 
 def _advise(problem, options, notes, log, timings):

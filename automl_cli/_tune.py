@@ -53,74 +53,82 @@ class SearchResult:
 
 
 def run_trial(trial: Trial, X, y, task, classes, metric: str, splits, seed: int,
-              schema: dict, timeout: float | None, memory_limit: int | None) -> Trial:
+              schema: dict, timeout: float | None, memory_limit: int | None,
+              cancel=None) -> Trial:
     """Cross-validate ``trial.config`` in a child process; fills in the trial."""
+    from ._pool import fill_trial
+
     config = trial.config
     out = run_isolated(
         lambda: cross_validate(lambda: build_pipeline(config, schema, task, random_state=seed),
                                X, y, task, classes, [metric], splits),
-        timeout=timeout, memory_limit=memory_limit)
-    trial.elapsed = out.elapsed
-    if not out.ok:
-        trial.status, trial.error = out.status, out.error
-        return trial
-    scores = np.array([f[metric] for f in out.value], dtype=float)
-    trial.fold_fit_time = float(np.mean([f["fit_time"] for f in out.value]))
-    if np.all(np.isnan(scores)):
-        trial.status, trial.error = "error", f"{metric} could not be computed on any fold"
-        return trial
-    trial.status = "ok"
-    trial.score = float(np.nanmean(scores))
-    trial.score_std = float(np.nanstd(scores))
-    return trial
+        timeout=timeout, memory_limit=memory_limit, cancel=cancel)
+    return fill_trial(trial, out.status, out.value, out.error, out.elapsed, metric)
 
 
-def search(candidates, evaluate: Callable[[Trial, float | None], Trial], metric: str, budget,
-           max_trials: int | None, reserve: Callable[[Trial | None], float], folds: int = 5,
+def search(candidates, pool, metric: str, budget, max_trials: int | None,
+           reserve: Callable[[Trial | None], float], folds: int = 5,
            log=lambda msg: None) -> SearchResult:
-    """Evaluate candidates in order until the budget, the trial count or the list ends.
+    """Evaluate candidates until the budget, the trial count or the list ends.
 
     ``candidates`` is an iterable of ``(config, source, predicted_fit_seconds)``
     or a function of the running ``SearchResult`` returning one (so a local
-    search can follow the best so far). ``reserve(best)`` is the time kept for
-    the final evaluation and refit of the best so far; a trial gets at most the
+    search can follow the best so far). ``pool`` runs up to ``pool.slots``
+    trials at once (see ``_pool``). ``reserve(best)`` is the time kept for the
+    final evaluation and refit of the best so far; a trial gets at most the
     time left beyond it, and is not started when its predicted time (from the
     metabase, corrected by the trials measured so far) does not fit.
     """
     result = SearchResult()
     better = METRICS[metric].better
     ratios: list[float] = []
+    expected: dict[int, float] = {}
+    pending: set = set()
     number = 0
+    source_iter = iter(candidates(result) if callable(candidates) else candidates)
+    exhausted = False
     try:
-        for config, source, predicted in (candidates(result) if callable(candidates)
-                                          else candidates):
-            if max_trials is not None and number >= max_trials:
-                result.stopped_by = "max-trials"
+        while True:
+            while not exhausted and len(pending) < pool.slots:
+                if max_trials is not None and number >= max_trials:
+                    result.stopped_by, exhausted = "max-trials", True
+                    break
+                timeout = budget.timeout(reserve(result.best))
+                if timeout is not None and timeout < 0.2:
+                    result.stopped_by, exhausted = "time budget", True
+                    break
+                try:
+                    config, source, predicted = next(source_iter)
+                except StopIteration:
+                    result.stopped_by, exhausted = "no more candidates", True
+                    break
+                guess = None
+                if predicted is not None:
+                    guess = predicted * folds * (float(np.median(ratios)) if ratios else 1.0)
+                    if timeout is not None and guess > timeout:
+                        result.skipped.append({"config": config, "source": source,
+                                               "expected_seconds": round(guess, 2)})
+                        continue
+                number += 1
+                expected[number] = guess
+                pending.add(pool.submit(Trial(number, config, source), timeout))
+            if not pending:
                 break
-            timeout = budget.timeout(reserve(result.best))
-            if timeout is not None and timeout < 0.2:
-                result.stopped_by = "time budget"
-                break
-            expected = None
-            if predicted is not None:
-                expected = predicted * folds * (float(np.median(ratios)) if ratios else 1.0)
-                if timeout is not None and expected > timeout:
-                    result.skipped.append({"config": config, "source": source,
-                                           "expected_seconds": round(expected, 2)})
-                    continue
-            number += 1
-            trial = evaluate(Trial(number, config, source), timeout)
-            result.trials.append(trial)
-            if trial.status == "ok" and expected:
-                ratios.append(trial.elapsed / max(expected, 0.05))
-            if trial.status == "ok" and (result.best is None or better(trial.score, result.best.score)):
-                result.best = trial
-            log(_trial_line(trial, result.best))
-        else:
-            result.stopped_by = "no more candidates"
+            for f in pool.wait_any(pending):
+                pending.discard(f)
+                trial = pool.result(f) if hasattr(pool, "result") else f.result()
+                result.trials.append(trial)
+                if trial.status == "ok" and expected.get(trial.number):
+                    ratios.append(trial.elapsed / max(expected[trial.number], 0.05))
+                if trial.status == "ok" and (result.best is None
+                                             or better(trial.score, result.best.score)):
+                    result.best = trial
+                log(_trial_line(trial, result.best))
     except KeyboardInterrupt:
         result.interrupted = True
         result.stopped_by = "interrupted"
+        pool.cancel_all(pending)
+    result.trials.sort(key=lambda t: t.number)
     return result
 
 

@@ -14,6 +14,7 @@ import os
 import pickle
 import select
 import signal
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ def _describe(exc: BaseException) -> str:
 
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_FORK_LOCK = threading.Lock()
 
 
 def _child(fd: int, fn, memory_limit, threads, mask) -> None:
@@ -80,7 +82,7 @@ def _child(fd: int, fn, memory_limit, threads, mask) -> None:
 
 
 def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
-                 memory_limit: int | None = None, threads: int = 1) -> Outcome:
+                 memory_limit: int | None = None, threads: int = 1, cancel=None) -> Outcome:
     """Call ``fn()`` in a forked child; never raises for the child's failures.
 
     Parameters
@@ -93,28 +95,40 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
         Bytes of address space the child may use.
     threads : int
         BLAS/OpenMP threads in the child.
+    cancel : threading.Event, optional
+        When set (from another thread), the child is killed: status ``"cancelled"``.
     """
-    r, w = os.pipe()
     t0 = time.perf_counter()
     # Hold SIGINT/SIGTERM until the child is under the try/finally that reaps it: an
     # interrupt between fork and try would leave an orphan holding our stdout open.
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        _child(w, fn, memory_limit, threads, blocked)
-    os.close(w)
+    # One fork at a time: another thread's child must not inherit our pipe's write
+    # end, or we would see no end-of-file until that child exits too.
+    with _FORK_LOCK:
+        r, w = os.pipe()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _child(w, fn, memory_limit, threads, blocked)
+        os.close(w)
     chunks: list[bytes] = []
     deadline = None if timeout is None else t0 + timeout
-    timed_out, finished = False, False
+    timed_out, finished, cancelled = False, False, False
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         while True:
             wait = None if deadline is None else max(0.0, deadline - time.perf_counter())
+            if cancel is not None:
+                wait = 0.1 if wait is None else min(wait, 0.1)
             ready, _, _ = select.select([r], [], [], wait)
-            if not ready:
-                timed_out = True
+            if cancel is not None and cancel.is_set():
+                cancelled = True
                 break
+            if not ready:
+                if deadline is not None and time.perf_counter() >= deadline:
+                    timed_out = True
+                    break
+                continue
             block = os.read(r, 1 << 20)
             if not block:
                 break
@@ -122,8 +136,10 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
         finished = True
     finally:
         os.close(r)
-        code = _reap(pid, kill=timed_out or not finished)   # an interrupt kills the child too
+        code = _reap(pid, kill=timed_out or cancelled or not finished)   # an interrupt too
     elapsed = time.perf_counter() - t0
+    if cancelled:
+        return Outcome("cancelled", error="stopped: the search was interrupted", elapsed=elapsed)
     if timed_out:
         return Outcome("timeout", error=f"stopped after {elapsed:.1f} s", elapsed=elapsed)
     if not chunks:

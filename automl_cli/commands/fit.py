@@ -48,11 +48,17 @@ Examples:
               "instead of the metabase's recommendations (for comparison).")
 @click.option("--store", type=click.Path(file_okay=False, path_type=Path),
               help="Metabase store. Default: the shipped one.")
+@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Trials run at once on this machine.")
+@click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
+              help="Run trials on this Dask cluster (also $AUTOML_DASK_SCHEDULER). "
+              "Needs automl[dask].")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
-        output, force, fail_under, no_metalearning, store, as_json, quiet):
+        output, force, fail_under, no_metalearning, store, n_jobs, dask_scheduler, as_json,
+        quiet):
     """Train the best model the time budget allows on DATA and save it.
 
     DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
@@ -77,7 +83,8 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     problem = make_problem(table.frame, target, task, str(data))
     opts = _fit.FitOptions(metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv,
                            seed=seed, holdout=holdout, memory_limit=memory_limit,
-                           metalearning=not no_metalearning,
+                           metalearning=not no_metalearning, n_jobs=n_jobs,
+                           dask_scheduler=dask_scheduler,
                            store=str(store) if store else None)
     metric_name = _fit.choose_metric(problem, metric)
     n_classes = f" ({len(problem.classes)} classes)" if problem.classes else ""
@@ -141,7 +148,8 @@ def _manifest(result, table, opts, data, seconds) -> dict:
                             round(abs(result.search.best.score - first.score), 6)),
         "options": {"time_budget": opts.time_budget, "max_trials": opts.max_trials,
                     "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit,
-                    "metalearning": opts.metalearning},
+                    "metalearning": opts.metalearning, "n_jobs": opts.n_jobs,
+                    "dask_scheduler": opts.dask_scheduler},
         "timings": {k: round(v, 3) for k, v in result.timings.items()} | {"total": round(seconds, 3)},
         "notes": result.notes,
     }

@@ -48,10 +48,13 @@ Examples:
               "tasks (e.g. 99), on their official splits. Needs network access to OpenML.")
 @click.option("--openml-tasks", help="Also run the portfolio on these OpenML task ids.")
 @click.option("--openml-flows", help="Also import OpenML run evaluations of these flow ids.")
+@click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
+              help="Run the (table, config) units on this Dask cluster (also "
+              "$AUTOML_DASK_SCHEDULER); the workers must see --shared at the same path.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @interruptible
 def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, openml_suite,
-          openml_tasks, openml_flows, quiet):
+          openml_tasks, openml_flows, dask_scheduler, quiet):
     """Run the portfolio on every table of --shared (resumable) and write the store."""
     from metabase._build import HISTORY_DIR, build as build_store
     from metabase._portfolio import Settings, run_folder
@@ -76,9 +79,26 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
             raise DataError(f"OpenML: {exc}") from None
     names = [s.strip() for s in only.split(",")] if only else None
     t0 = time.perf_counter()
+    if dask_scheduler and not no_portfolio:
+        from metabase._distributed import DaskUnavailable, connect, run_folder_distributed
+
+        try:
+            client = connect(dask_scheduler)
+        except DaskUnavailable as exc:
+            raise DataError(str(exc)) from None
+        try:
+            counts = run_folder_distributed(client, shared.resolve() / "datasets",
+                                            (history or HISTORY_DIR) / "portfolio", settings,
+                                            only=names, log=log)
+        finally:
+            client.close()
+        log(f"cluster runs: {counts['ok']} ok, {counts['failed']} failed, {counts['lost']} lost "
+            "(lost ones run again at the next build)")
+        no_portfolio = True
     if no_store:
-        run_folder(shared / "datasets", (history or HISTORY_DIR) / "portfolio", settings,
-                   n_jobs=n_jobs, only=names, log=log)
+        if not no_portfolio:
+            run_folder(shared / "datasets", (history or HISTORY_DIR) / "portfolio", settings,
+                       n_jobs=n_jobs, only=names, log=log)
         click.echo(f"portfolio runs done in {time.perf_counter() - t0:.0f} s")
         return
     summary = build_store(shared, out or STORE_DIR, history or HISTORY_DIR, settings, n_jobs,
