@@ -50,7 +50,7 @@ TABLES = [
     ("credit-approval", "binary, 690 rows, 9 of 15 categorical, missing cells: small and mixed"),
     ("diabetes-pima", "binary, 768 rows, numeric only: small, noisy, classic"),
     ("ionosphere", "binary, 351 rows, 34 numeric: small and fairly wide"),
-    ("phoneme", "binary, 5404 rows, 5 numeric: low-dimensional, boosting and k-NN do well"),
+    ("phoneme", "binary, 5404 rows, 5 numeric: medium and low-dimensional"),
     ("spambase", "binary, 4601 rows, 57 numeric: medium and wide"),
     ("telco-churn", "binary, 7043 rows, 10 of 19 categorical: a realistic churn table"),
     ("mammography", "binary, 11183 rows (>= 10k), numeric, 2.3 % positives: large, imbalanced"),
@@ -59,8 +59,8 @@ TABLES = [
     ("dermatology", "multiclass (6), 366 rows, numeric with missing cells: small"),
     ("analcatdata-authorship", "multiclass (4), 841 rows, 70 numeric: small and wide"),
     ("vowel", "multiclass (11), 990 rows, 2 categorical: many classes on a small table"),
-    ("cmc", "multiclass (3), 1473 rows, numeric: weak signal, log loss barely beats the prior"),
-    ("wine-quality-white", "multiclass (7), 4898 rows, numeric: medium, rare classes"),
+    ("cmc", "multiclass (3), 1473 rows, numeric: a weak signal"),
+    ("wine-quality-white", "multiclass (7), 4898 rows, numeric: medium, classes of 5 to 2198 rows"),
     ("pendigits", "multiclass (10), 10992 rows (>= 10k), numeric: large"),
     ("nursery", "multiclass (5), 12960 rows (>= 10k), all categorical, a 2-row class: large"),
     # regression
@@ -88,12 +88,12 @@ def manifest() -> dict:
         return {row["name"]: row for row in csv.DictReader(fh)}
 
 
-def metabase_tables() -> set:
+def metabase_tables(store: str | None = None) -> set:
     """Names of the tables our portfolio metabase (what `fit` learns from) has runs on."""
     try:
         from metabase._store import load_store
 
-        tasks = load_store().tasks
+        tasks = load_store(Path(store) if store else None).tasks
         return set(tasks.loc[tasks["source"] == "portfolio", "name"].dropna())
     except Exception as exc:  # noqa: BLE001 - a bench note, not a failure
         print(f"note: cannot read the metabase store ({exc}); in_metabase left empty")
@@ -213,7 +213,7 @@ def main(argv=None) -> int:
             methods.remove("flaml")
     done = read_done(args.out) if args.resume else set()
     meta = manifest()
-    seen = metabase_tables()
+    seen = metabase_tables(args.store)
     run_all(budgets, splits, names, methods, meta, seen, done, args)
     print()
     print_summary(args.out)
