@@ -91,6 +91,11 @@ def _launch(cmd: list, run: MethodRun, name: str) -> tuple[int | None, float, st
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             code = None
+        except BaseException:
+            # Ctrl-C or SIGTERM of the bench: its own process group would outlive it
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
     wall = time.perf_counter() - t0
     return code, wall, out_path.read_text(), err_path.read_text()
 

@@ -24,6 +24,7 @@ import argparse
 import csv
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -211,10 +212,16 @@ def main(argv=None) -> int:
         print(f"note: {note}")
         if not ok:
             methods.remove("flaml")
+    signal.signal(signal.SIGTERM, _interrupt)
     done = read_done(args.out) if args.resume else set()
     meta = manifest()
     seen = metabase_tables(args.store)
-    run_all(budgets, splits, names, methods, meta, seen, done, args)
+    try:
+        run_all(budgets, splits, names, methods, meta, seen, done, args)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished rows are in {args.out}; go on with --resume",
+              file=sys.stderr)
+        return 130
     print()
     print_summary(args.out)
     return 0
@@ -270,6 +277,10 @@ def run_all(budgets, splits, names, methods, meta, seen, done, args) -> None:
                         print(f"{what}  ({float(row['wall'] or 0):.1f} s)", flush=True)
                 finally:
                     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _fmt(budget: float) -> str:
