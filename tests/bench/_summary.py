@@ -145,8 +145,11 @@ def _compare(t: pd.DataFrame, budget, a: str, b: str):
         if (table, a) not in bt.index or (table, b) not in bt.index:
             continue
         ra, rb = bt.loc[(table, a)], bt.loc[(table, b)]
-        if math.isnan(ra["signed"]) or math.isnan(rb["signed"]):
-            out.append((table, float("nan"), float("nan")))
+        fa, fb = math.isnan(ra["signed"]), math.isnan(rb["signed"])
+        if fa or fb:
+            # a failure is worse than any score (as in the ranks); both failed: not judged
+            out.append((table, float("nan") if fa and fb else (-math.inf if fa else math.inf),
+                        float("nan")))
             continue
         noise = np.nanmax([ra["spread"], rb["spread"]]) \
             if not (math.isnan(ra["spread"]) and math.isnan(rb["spread"])) else float("nan")
@@ -155,12 +158,14 @@ def _compare(t: pd.DataFrame, budget, a: str, b: str):
 
 
 def _tally(pairs):
-    win = sum(1 for _, d, s in pairs if not math.isnan(d) and not math.isnan(s) and d > s)
-    tie = sum(1 for _, d, s in pairs if not math.isnan(d) and not math.isnan(s) and abs(d) <= s)
-    loss = sum(1 for _, d, s in pairs if not math.isnan(d) and not math.isnan(s) and d < -s)
-    ahead = sum(1 for _, d, _ in pairs if not math.isnan(d) and d > 0)
-    unknown = sum(1 for _, d, s in pairs if not math.isnan(d) and math.isnan(s))
-    failed = sum(1 for _, d, _ in pairs if math.isnan(d))
+    """(win, tie, loss, ahead, no spread, both failed); a one-sided failure is a win/loss."""
+    judged = [(d, s) for _, d, s in pairs if not math.isnan(d)]
+    win = sum(1 for d, s in judged if d == math.inf or (not math.isnan(s) and d > s))
+    loss = sum(1 for d, s in judged if d == -math.inf or (not math.isnan(s) and d < -s))
+    tie = sum(1 for d, s in judged if not math.isinf(d) and not math.isnan(s) and abs(d) <= s)
+    ahead = sum(1 for d, _ in judged if d > 0)
+    unknown = sum(1 for d, s in judged if not math.isinf(d) and math.isnan(s))
+    failed = len(pairs) - len(judged)
     return win, tie, loss, ahead, unknown, failed
 
 
@@ -185,10 +190,11 @@ def print_targets(df: pd.DataFrame, t: pd.DataFrame) -> None:
         judged = win + tie + loss
         share = (win + tie) / judged if judged else float("nan")
         print(f"at {large:g} s: automl wins {win}, ties {tie}, loses {loss} against FLAML "
-              f"(tie = |difference| within the larger spread of the two): wins or ties on "
+              f"(tie = |difference| within the larger spread of the two; a failure loses): "
+              f"wins or ties on "
               f"{_f(share * 100, '.0f')} % of {judged} tables (target >= 60 %)"
               + (f"; {unknown} table(s) without a spread" if unknown else "")
-              + (f"; {failed} table(s) where one of them failed" if failed else ""))
+              + (f"; {failed} table(s) where both failed" if failed else ""))
         print(f"           automl's mean score is ahead of FLAML's on {ahead} of "
               f"{len(pairs) - failed} tables, whatever the noise")
     # 2. at the small budget: automl vs --no-metalearning
@@ -202,7 +208,7 @@ def print_targets(df: pd.DataFrame, t: pd.DataFrame) -> None:
               f"{ahead} of {n} tables = {_f(ahead / n * 100 if n else float('nan'), '.0f')} % "
               f"(target >= 70 %); by more than the spread on {win}, within it (noise) on {tie}, "
               f"worse by more than it on {loss}"
-              + (f"; {failed} table(s) where one of them failed" if failed else ""))
+              + (f"; {failed} table(s) where both failed" if failed else ""))
     else:
         print(f"at {small:g} s: automl vs --no-metalearning not measured")
     # 3. budget overrun of the budgeted methods
