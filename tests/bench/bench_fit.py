@@ -230,6 +230,7 @@ def main(argv=None) -> int:
 def run_all(budgets, splits, names, methods, meta, seen, done, args) -> None:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                VECLIB_MAXIMUM_THREADS="1", NUMEXPR_NUM_THREADS="1")
+    env.pop("AUTOML_DASK_SCHEDULER", None)      # one core, this machine: no Dask cluster
     total = sum(len(names) * n * len(methods) for n in splits)
     count = 0
     for budget, n_splits in zip(budgets, splits, strict=True):
