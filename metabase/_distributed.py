@@ -33,7 +33,7 @@ def connect(address: str, timeout: float = 10.0):
         raise DaskUnavailable("running on a Dask cluster needs dask[distributed]: "
                               "pip install 'automl[dask]'") from None
     try:
-        return Client(address, timeout=timeout, set_as_default=False)
+        return Client(address, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 

@@ -108,6 +108,13 @@ def test_killed_worker_loses_only_its_unit(cluster, tiny_folder, tmp_path, few_c
         assert again["ok"] == counts["lost"]
 
 
+def test_build_cli_on_cluster(cluster, run, tiny_folder, tmp_path, few_configs):
+    res = run("metabase", "build", "--shared", tiny_folder.parent, "--history", tmp_path / "h",
+              "--no-store", "--dask-scheduler", cluster.scheduler_address, "-q")
+    assert res.exit_code == 0, res.output
+    assert len({k[:2] for k in _scores(tmp_path / "h" / "portfolio")}) == 12
+
+
 def test_fit_on_cluster(cluster, run, binary_csv, tmp_path):
     res = run("fit", binary_csv, "--max-trials", "4", "--dask-scheduler", cluster.scheduler_address,
               "-o", tmp_path / "m", "--json", "-q")
