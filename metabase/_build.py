@@ -208,7 +208,7 @@ def live_history(live_dir: Path, log=print):
 
 def build(shared_dir: Path, out: Path, history_dir: Path = HISTORY_DIR,
           settings: Settings | None = None, n_jobs: int = 1, run_portfolio: bool = True,
-          only: list[str] | None = None, log=print) -> dict:
+          only: list[str] | None = None, exclude: list[str] | None = None, log=print) -> dict:
     """Run what is missing, then write the store; returns the build summary."""
     import pandas as pd
 
@@ -242,13 +242,24 @@ def build(shared_dir: Path, out: Path, history_dir: Path = HISTORY_DIR,
         tasks = pd.concat([tasks, ltasks], ignore_index=True)
         runs = pd.concat([runs, lruns], ignore_index=True)
         sources.update(lsummary)
+    if exclude:
+        # leave these tables out of the store (e.g. a benchmark's test tables), from every
+        # source: by name and by OpenML dataset id
+        ids = {int(m["openml_id"]) for m in read_manifest(datasets)
+               if m["name"] in exclude and m["openml_id"]}
+        drop = tasks["name"].isin(exclude) | tasks["openml_dataset_id"].astype(
+            "Int64").isin(ids).fillna(False)
+        log(f"excluded {int(drop.sum())} task(s) of {len(exclude)} table(s)")
+        runs = runs[~runs["task_key"].isin(set(tasks.loc[drop, "task_key"]))]
+        tasks = tasks[~drop]
     names = [n for n in QUALITY_NAMES if n in tasks.columns]
     tasks = tasks[TASK_COLUMNS + names]
     for col in names:
         tasks[col] = pd.to_numeric(tasks[col], errors="coerce").astype("float64")
     header = new_header(QUALITY_NAMES, sources, {
         "portfolio": {"folds": settings.folds, "seed": settings.seed,
-                      "max_rows": settings.max_rows, "timeout": settings.timeout}})
+                      "max_rows": settings.max_rows, "timeout": settings.timeout},
+        "excluded_tables": sorted(exclude or [])})
     write_store(out, header, tasks, runs)
     return {"seconds": time.perf_counter() - t0, "tasks": len(tasks), "runs": len(runs),
             "out": str(out)}

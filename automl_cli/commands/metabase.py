@@ -40,6 +40,8 @@ Examples:
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Tables run in parallel.")
 @click.option("--only", help="Comma-separated table names (default: every table).")
+@click.option("--exclude", help="Comma-separated table names to leave out of the store "
+              "(e.g. a benchmark's test tables); their runs stay cached.")
 @click.option("--timeout", type=DURATION, default=90.0, show_default=True,
               help="Time limit of one config's cross-validation on one table.")
 @click.option("--no-portfolio", is_flag=True, help="Use cached runs only; run nothing.")
@@ -54,7 +56,7 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @interruptible
 def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, openml_suite,
-          openml_tasks, openml_flows, dask_scheduler, quiet):
+          openml_tasks, openml_flows, dask_scheduler, exclude, quiet):
     """Run the portfolio on every table of --shared (resumable) and write the store."""
     from metabase._build import HISTORY_DIR, build as build_store
     from metabase._portfolio import Settings, run_folder
@@ -102,7 +104,9 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
         click.echo(f"portfolio runs done in {time.perf_counter() - t0:.0f} s")
         return
     summary = build_store(shared, out or STORE_DIR, history or HISTORY_DIR, settings, n_jobs,
-                          run_portfolio=not no_portfolio, only=names, log=log)
+                          run_portfolio=not no_portfolio, only=names,
+                          exclude=[s.strip() for s in exclude.split(",")] if exclude else None,
+                          log=log)
     click.echo(f"store written to {summary['out']}: {summary['tasks']} tasks, "
                f"{summary['runs']} runs, in {summary['seconds']:.0f} s")
 
