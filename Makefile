@@ -27,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: install
-	$(BIN)/ruff check --line-length 100 --select E,F,W,B --ignore E731,B008 automl_cli metabase tests
+	$(BIN)/ruff check --line-length 100 --select E,F,W,B --ignore E731,B008,B905 automl_cli metabase tests
 
 BENCH_VENV ?= .venv-bench
 BENCH_ARGS ?=

@@ -272,7 +272,8 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
             pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
         else:
             proba, pred = None, pipeline.predict(Xh)
-        holdout_scores = {k: _round(v) for k, v in score_all(names, yh, pred, proba, classes).items()}
+        scores = score_all(names, yh, pred, proba, classes)
+        holdout_scores = {k: _round(v) for k, v in scores.items()}
         holdout_scores["rows"] = int(len(yh))
     return cv_scores, holdout_scores, pipeline
 

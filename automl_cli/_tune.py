@@ -138,7 +138,8 @@ def _trial_line(trial: Trial, best: Trial | None) -> str:
         what = f"{trial.score:.4f} ± {trial.score_std:.4f}"
     else:
         what = f"{trial.status}: {trial.error[:80]}"
-    return f"{star} trial {trial.number:3d} {trial.config['family']:<8} {what}  ({trial.elapsed:.1f}s)"
+    family = trial.config["family"]
+    return f"{star} trial {trial.number:3d} {family:<8} {what}  ({trial.elapsed:.1f}s)"
 
 
 def default_candidates(task: str, n_rows: int, seed: int) -> Iterable[tuple[dict, str]]:

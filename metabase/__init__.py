@@ -18,7 +18,8 @@ from ._space import Choice, Float, Int, config_key, round_config, sample_config,
 from .families import FAMILIES, SPACE_VERSION, family_names, get_family
 
 __all__ = [
-    "FAMILIES", "GROUPS", "METRICS", "Profile", "QUALITY_NAMES", "Undefined", "profile", "SPACE_VERSION", "Choice", "Float", "Int", "Metric", "Outcome",
+    "FAMILIES", "GROUPS", "METRICS", "Profile", "QUALITY_NAMES", "Undefined", "profile",
+    "SPACE_VERSION", "Choice", "Float", "Int", "Metric", "Outcome",
     "SchemaError", "aligned_proba", "build_pipeline", "config_key", "cross_validate",
     "default_metric", "family_names", "fit_and_score", "get_family", "infer_schema",
     "make_splits", "metrics_for", "prepare_frame", "round_config", "run_isolated",

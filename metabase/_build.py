@@ -42,6 +42,8 @@ def aggregate_portfolio(runs_dir: Path, pattern: str = "*.csv", source: str = PO
         return pd.DataFrame(columns=RUN_COLUMNS)
     raw = pd.concat(frames, ignore_index=True)
     raw = raw[raw["config_id"].notna()]
+    # a config recorded twice (two runners on one table) counts once
+    raw = raw.drop_duplicates(["table", "config_id", "fold"], keep="first")
     raw["fold"] = pd.to_numeric(raw["fold"], errors="coerce")
     rows = []
     for (table, cid), g in raw.groupby(["table", "config_id"], sort=True):

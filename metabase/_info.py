@@ -75,7 +75,8 @@ def validate_store(store: Store) -> list[str]:
             problems.append(f"tasks: {n} row(s) without {col} (provenance)")
     bad_task = set(runs["task_key"]) - set(tasks["task_key"])
     if bad_task:
-        problems.append(f"runs: {len(bad_task)} task key(s) not in tasks, e.g. {sorted(bad_task)[0]}")
+        problems.append(f"runs: {len(bad_task)} task key(s) not in tasks, "
+                        f"e.g. {sorted(bad_task)[0]}")
     nan_ok = runs[(runs["status"] == "ok") & runs["score"].isna()]
     if len(nan_ok):
         problems.append(f"runs: {len(nan_ok)} NaN score(s) without a failure record")

@@ -73,7 +73,7 @@ def evaluate_portfolio(models: dict, settings=((5, 0.0), (10, 0.0), (10, 0.3), (
         n_tasks, n_cfg = m.raw.shape
         rows: dict[str, dict] = {}
 
-        def add(name, r1, r5, failed):
+        def add(name, r1, r5, failed, rows=rows):
             e = rows.setdefault(name, {"top1": [], "top5": [], "failed_top1": 0})
             e["top1"].append(r1)
             e["top5"].append(r5)

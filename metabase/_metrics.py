@@ -84,7 +84,8 @@ def _mae(y, pred, proba, classes):
 
 
 METRICS = {m.name: m for m in (
-    Metric("roc_auc", "classification", True, _roc_auc, "ROC AUC (one-vs-rest macro for multiclass)"),
+    Metric("roc_auc", "classification", True, _roc_auc,
+           "ROC AUC (one-vs-rest macro for multiclass)"),
     Metric("log_loss", "classification", False, _log_loss, "log loss (lower is better)"),
     Metric("accuracy", "classification", True, _accuracy, "accuracy"),
     Metric("balanced_accuracy", "classification", True, _balanced_accuracy, "balanced accuracy"),

@@ -10,6 +10,7 @@ library versions of the runs.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import sys
@@ -136,6 +137,12 @@ def run_frame(name: str, X, y, task: str, splits, out_dir: Path, settings: Setti
     new_file = not cache.exists()
     t0 = time.perf_counter()
     with open(cache, "a", newline="") as fh:
+        try:    # one runner per table: a second build (or a stray worker) skips it
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"  {name}: another runner is on this table; skipped")
+            return {"table": name, "ran": 0, "busy": True}
+        configs = _missing_configs(cache, task, settings)    # what it finished meanwhile
         writer = csv.DictWriter(fh, COLUMNS)
         if new_file:
             writer.writeheader()

@@ -156,7 +156,8 @@ def prepare_frame(X: pd.DataFrame, schema: dict) -> tuple[pd.DataFrame, list[str
             bad = int((num.isna() & s.notna()).sum())
             inf = np.isinf(num.to_numpy())
             if bad:
-                warnings_out.append(f"column {name!r}: {bad} non-numeric cell(s) treated as missing")
+                warnings_out.append(
+                    f"column {name!r}: {bad} non-numeric cell(s) treated as missing")
             if inf.any():
                 num = num.mask(inf)
             out[name] = num

@@ -41,7 +41,8 @@ class Float:
     def from_unit(self, u: float) -> float:
         u = min(max(float(u), 0.0), 1.0)
         if self.log:
-            return float(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))))
+            lo, hi = math.log(self.low), math.log(self.high)
+            return float(math.exp(lo + u * (hi - lo)))
         return float(self.low + u * (self.high - self.low))
 
     def contains(self, value) -> bool:

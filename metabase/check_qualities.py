@@ -29,7 +29,8 @@ from metabase._metafeatures import GROUPS, QUALITY_NAMES, profile
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RTOL, ATOL = 1e-6, 1e-9
-LANDMARKERS = tuple(n for n in QUALITY_NAMES if n.startswith(("NaiveBayes", "kNN1N", "DecisionStump")))
+LANDMARKERS = tuple(n for n in QUALITY_NAMES
+                    if n.startswith(("NaiveBayes", "kNN1N", "DecisionStump")))
 # OpenML100 tasks absent from TabRepo's table; each mapping was checked: the task's
 # instance, feature, class and missing-value counts equal lcdb's for the dataset.
 EXTRA_TASKS = {3: 3, 21: 21, 23: 23, 29: 29, 31: 31, 36: 36, 53: 54, 2079: 188, 3021: 38,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -96,3 +97,31 @@ def fitted(tmp_path_factory) -> Path:
 
 def read_json(text: str) -> dict:
     return json.loads(text)
+
+
+@pytest.fixture
+def tiny_folder(tmp_path):
+    """Two tables in the shared-folder layout."""
+    d = tmp_path / "datasets"
+    d.mkdir()
+    rows = []
+    for i, n in enumerate((60, 80)):
+        f = mixed_frame(n=n, seed=i).rename(columns={"y": "target"})
+        f.to_csv(d / f"t{i}.csv.gz", index=False, compression="gzip")
+        rows.append({"name": f"t{i}", "task": "binary", "n_rows": n, "n_features": 4})
+    with open(d / "MANIFEST.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, ["name", "task", "n_rows", "n_features"])
+        w.writeheader()
+        w.writerows(rows)
+    return d
+
+
+@pytest.fixture
+def few_configs(monkeypatch):
+    import metabase._portfolio as P
+
+    full = P.portfolio
+    monkeypatch.setattr(P, "portfolio", lambda task, seed=0: [
+        c for c in full(task, seed) if c["family"] in ("linear", "knn", "hgb")][:6])
+
+

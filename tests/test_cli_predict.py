@@ -112,7 +112,8 @@ def test_unknown_id_column(run, fitted, new_csv):
 
 
 def test_regression_predictions(run, regression_csv, tmp_path):
-    assert run("fit", regression_csv, "--max-trials", "1", "-o", tmp_path / "m", "-q").exit_code == 0
+    res = run("fit", regression_csv, "--max-trials", "1", "-o", tmp_path / "m", "-q")
+    assert res.exit_code == 0
     res = run("predict", tmp_path / "m", regression_csv, "-o", tmp_path / "p.csv", "--json")
     doc = json.loads(res.stdout)
     pred = pd.read_csv(tmp_path / "p.csv")["prediction"]

@@ -13,8 +13,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] not installed")
 
-from metabase._portfolio import Settings, portfolio, run_folder  # noqa: E402
-from conftest import mixed_frame  # noqa: E402
+from metabase._portfolio import Settings, run_folder  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -26,32 +25,6 @@ def cluster():
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                       host="127.0.0.1", dashboard_address=None) as c:
             yield c
-
-
-@pytest.fixture
-def tiny_folder(tmp_path):
-    """Two tables in the shared-folder layout."""
-    d = tmp_path / "datasets"
-    d.mkdir()
-    rows = []
-    for i, n in enumerate((60, 80)):
-        f = mixed_frame(n=n, seed=i).rename(columns={"y": "target"})
-        f.to_csv(d / f"t{i}.csv.gz", index=False, compression="gzip")
-        rows.append({"name": f"t{i}", "task": "binary", "n_rows": n, "n_features": 4})
-    with open(d / "MANIFEST.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, ["name", "task", "n_rows", "n_features"])
-        w.writeheader()
-        w.writerows(rows)
-    return d
-
-
-@pytest.fixture
-def few_configs(monkeypatch):
-    import metabase._portfolio as P
-
-    full = P.portfolio
-    monkeypatch.setattr(P, "portfolio", lambda task, seed=0: [
-        c for c in full(task, seed) if c["family"] in ("linear", "knn", "hgb")][:6])
 
 
 def _scores(folder):
@@ -139,5 +112,3 @@ def test_unreachable_scheduler_is_one_line(run, binary_csv, tmp_path):
     assert res.exit_code == 4 and "cannot reach the Dask scheduler" in res.stderr
 
 
-def test_portfolio_ids_unchanged():
-    assert portfolio("regression")[0]["id"] == portfolio("regression", 0)[0]["id"]

@@ -4,12 +4,11 @@ imported, and the store built from them holds both."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from metabase._portfolio import portfolio
-from test_sources import live, no_network  # noqa: F401 - fixtures
+
+from test_sources import live, no_network  # noqa: F401,F811 - fixtures
 
 
 @pytest.fixture
@@ -22,7 +21,7 @@ def small_portfolio(monkeypatch):
         c for c in full(task, seed) if c["family"] in ("linear", "knn")][:2])
 
 
-def test_live_tasks_and_flows_into_the_store(live, small_portfolio, tmp_path, run, monkeypatch):
+def test_live_tasks_and_flows_into_the_store(live, small_portfolio, tmp_path):  # noqa: F811
     from metabase._live import live_build
     from metabase._build import live_history
 
@@ -53,7 +52,3 @@ def test_openml_unreachable_is_one_line_exit_4(run, no_network, tmp_path, monkey
     assert "Traceback" not in res.output
 
 
-def test_portfolio_is_stable():
-    ids = [c["id"] for c in portfolio("classification")]
-    assert len(ids) == len(set(ids)) == 38
-    assert ids[0] == "hgb-5540a2a377"       # cached runs are keyed by these ids

@@ -234,7 +234,8 @@ def test_huge_category_counts():
     r = check_contract(profile(X, y))
     assert r.values["MaxNominalAttDistinctValues"] == n
     assert r.values["MaxAttributeEntropy"] == pytest.approx(math.log2(n))
-    declared = pd.Categorical(["u", "v"] * 20, categories=[f"c{i}" for i in range(50000)] + ["u", "v"])
+    declared = pd.Categorical(["u", "v"] * 20,
+                              categories=[f"c{i}" for i in range(50000)] + ["u", "v"])
     check_contract(profile(pd.DataFrame({"d": declared}), Y))
 
 

@@ -25,8 +25,9 @@ Examples:
 @click.option("--target", "-t", help="Target column. Default: the last column.")
 @click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
               default="auto", show_default=True, help="Kind of problem.")
-@click.option("--metric", help="roc_auc, log_loss, accuracy, balanced_accuracy, f1 (classification); "
-              "r2, rmse, mae (regression). Default: roc_auc (binary), log_loss (multiclass), r2.")
+@click.option("--metric", help="roc_auc, log_loss, accuracy, balanced_accuracy, f1 "
+              "(classification); r2, rmse, mae (regression). Default: roc_auc (binary), "
+              "log_loss (multiclass), r2.")
 @click.option("--time-budget", type=DURATION, default=None,
               help="Wall-clock budget for the whole run: 90, 90s, 10m, 1h. "
               "Default: 60s, or none when only --max-trials is given.")
@@ -88,8 +89,8 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
                            store=str(store) if store else None)
     metric_name = _fit.choose_metric(problem, metric)
     n_classes = f" ({len(problem.classes)} classes)" if problem.classes else ""
-    log(f"{data}: {len(problem.y)} rows x {problem.X.shape[1]} features; target {problem.target!r}; "
-        f"{problem.kind}{n_classes}; metric {metric_name}")
+    log(f"{data}: {len(problem.y)} rows x {problem.X.shape[1]} features; "
+        f"target {problem.target!r}; {problem.kind}{n_classes}; metric {metric_name}")
     for note in problem.notes:
         log(f"note: {note}")
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python
@@ -150,7 +151,8 @@ def _manifest(result, table, opts, data, seconds) -> dict:
                     "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit,
                     "metalearning": opts.metalearning, "n_jobs": opts.n_jobs,
                     "dask_scheduler": opts.dask_scheduler},
-        "timings": {k: round(v, 3) for k, v in result.timings.items()} | {"total": round(seconds, 3)},
+        "timings": {**{k: round(v, 3) for k, v in result.timings.items()},
+                    "total": round(seconds, 3)},
         "notes": result.notes,
     }
 

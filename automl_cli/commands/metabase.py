@@ -149,7 +149,8 @@ def info(store, as_json):
     lines = [f"store:    {doc['path']} ({doc['size_bytes'] / 1e6:.1f} MB, loaded in "
              f"{doc['load_seconds']:.2f} s)",
              f"built:    {doc['built']}; format v{doc['format_version']}, spaces "
-             f"v{doc['space_version']}; " + ", ".join(f"{k} {v}" for k, v in doc['versions'].items()),
+             f"v{doc['space_version']}; "
+             + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()),
              f"tasks:    {t['total']} ({t['distinct_datasets']} distinct datasets: " +
              ", ".join(f"{v} {k}" for k, v in t["distinct_by_task_type"].items()) + ")",
              f"runs:     {doc['runs']['total']} ({doc['runs']['ok']} ok, "
@@ -220,7 +221,9 @@ def evaluate(store, as_json, quiet):
     st = _load(store)
     t0 = time.perf_counter()
     models = build_metamodels(st)
-    log(f"(a) portfolio: {', '.join(f'{k} {m.raw.shape[0]} tasks x {m.raw.shape[1]} configs' for k, m in models.items())}")
+    sizes = ", ".join(f"{k} {m.raw.shape[0]} tasks x {m.raw.shape[1]} configs"
+                      for k, m in models.items())
+    log(f"(a) portfolio: {sizes}")
     a = evaluate_portfolio(models)
     ours = "knn k=10 shrink=0.3 + greedy top-5"
     for table in a.values():

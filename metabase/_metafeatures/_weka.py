@@ -166,7 +166,8 @@ def _normal_probability(x, y, k, x_test):
     present = ~np.isnan(x)
     distinct = np.unique(x[present])
     # Weka sums the gaps in order; a pairwise sum can move values across rounding ties
-    precision = np.cumsum(np.diff(distinct))[-1] / (distinct.size - 1) if distinct.size > 1 else 0.01
+    precision = (np.cumsum(np.diff(distinct))[-1] / (distinct.size - 1)
+                 if distinct.size > 1 else 0.01)
     values = np.rint(x[present] / precision) * precision
     weights = np.bincount(y[present], minlength=k).astype(np.float64)
     sums = np.bincount(y[present], weights=values, minlength=k)

@@ -27,6 +27,7 @@ def defaults(task):
 def build(task, params, random_state=0, n_jobs=1, categorical_mask=None):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
-    return cls(**params, random_state=random_state,
-               categorical_features=categorical_mask if categorical_mask is not None else "from_dtype")
+    clf = task == "classification"
+    cls = HistGradientBoostingClassifier if clf else HistGradientBoostingRegressor
+    mask = categorical_mask if categorical_mask is not None else "from_dtype"
+    return cls(**params, random_state=random_state, categorical_features=mask)
