@@ -45,4 +45,9 @@ def fmt_params(params: dict) -> str:
 
 
 def _short(v):
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    """Floats in 4 significant digits that still read as floats (1.0, not 1: for
+    max_features, 1 means one feature and 1.0 all of them)."""
+    if not isinstance(v, float):
+        return str(v)
+    text = f"{v:.4g}"
+    return text if any(c in text for c in ".einf") else text + ".0"
