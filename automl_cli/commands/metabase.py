@@ -132,7 +132,9 @@ Examples:
 def info(store, as_json):
     """Sources, tasks per task type, configs per family, coverage, build date and versions."""
     import pandas  # noqa: F401 - imported first so the load time is the store's alone
+    import pyarrow.parquet  # noqa: F401
 
+    import metabase.families  # noqa: F401
     from metabase._info import store_info
 
     from .._report import emit_json
