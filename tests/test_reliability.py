@@ -12,7 +12,7 @@ Catalogue (case -> test in this file)
 -------------------------------------
 Reading the table (``automl fit``; exit 4):
  1. missing file                        test_fit_bad_table[missing file]
- 2. unreadable file (permission)        test_unreadable_file[fit], [predict]
+ 2. unreadable file (permission)        test_unreadable_file[fit], [predict] (xfail: bug)
  3. a directory instead of a file       test_fit_bad_table[a directory]
  4. empty file                          test_fit_bad_table[empty file]
  5. blank lines only                    test_fit_bad_table[blank lines only]
@@ -22,12 +22,12 @@ Reading the table (``automl fit``; exit 4):
  9. corrupt gzip                        test_fit_bad_table[corrupt gzip]
 10. corrupt Parquet                     test_fit_bad_table[corrupt parquet]
 11. ragged rows (names the line)        test_fit_bad_table[ragged rows]
-12. duplicate column names             test_fit_bad_table[duplicate columns]
+12. duplicate column names              test_fit_bad_table[duplicate columns]
 13. wrong delimiter (':')               test_fit_bad_table[wrong delimiter]
 Tables read with a note (exit 0):
 14. ';' delimiter detected              test_fit_awkward_text[semicolon]
 15. non-UTF-8 (Windows-1252) text       test_fit_awkward_text[windows-1252],
-                                        test_reading_notes_reach_json_and_manifest
+                                        test_reading_notes_reach_json_and_manifest (xfail)
 16. UTF-8 with BOM                      test_fit_awkward_text[utf-8 bom]
 The target (exit 4):
 17. target column does not exist        test_fit_bad_target[target missing]
@@ -61,7 +61,7 @@ At predict time:
 43. extra columns (warning)             test_predict_extra_and_reordered_columns
 44. reordered columns (same output)     test_predict_extra_and_reordered_columns
 45. unseen categories (warning)         test_predict_unseen_categories
-46. unseen levels of a text column      test_predict_awkward_table
+46. unseen levels of a text column      test_predict_unseen_levels_of_a_text_column (xfail)
 47. text, infinities, bad dates         test_predict_awkward_table
 The model directory (exit 4):
 48. missing                             test_bad_model_dir[missing]
@@ -76,17 +76,20 @@ The output (exit 6):
 56. fit: model directory exists         test_fit_output_exists_needs_force
 57. predict: output file exists         test_predict_output_exists_needs_force
 58. fit: parent directory missing       test_fit_unwritable_output[missing parent]
-59. fit: under a regular file           test_fit_unwritable_output[under a file]
-60. fit: under /proc                    test_fit_unwritable_output[under /proc]
+59. fit: under a regular file           test_fit_unwritable_output[under a file] (xfail)
+60. fit: under /proc                    test_fit_unwritable_output[under /proc] (xfail, root)
 61. predict: under a regular file       test_predict_unwritable_output[under a file]
-62. predict: under /proc                test_predict_unwritable_output[under /proc]
+62. predict: under /proc                test_predict_unwritable_output[under /proc] (xfail, root)
 63. predict: output is a directory      test_predict_unwritable_output[a directory]
 64. fit: disk full while saving         test_fit_disk_full_keeps_previous_model
-65. predict: disk full while writing    test_predict_disk_full_keeps_previous_output
+65. predict: disk full while writing    test_predict_disk_full_keeps_previous_output (xfail)
+66. outputs readable by others (umask)  test_outputs_follow_the_umask (xfail)
 
-Promises: test_time_budget_soak (reduced soak; the full one is
-tests/bench/bench_reliability.py), test_memory_limit_* (trials over
---memory-limit), the fit/predict disk-full tests above.
+Promises: test_time_budget_soak (6 runs, 2-4 s budgets; the full soak is
+tests/bench/bench_reliability.py), test_memory_limit_* (a trial over
+--memory-limit is recorded as "memory" and the run goes on; two are xfail
+until the limit counts only what a trial adds), the disk-full tests above.
+SIGINT/SIGTERM are in tests/test_signals.py.
 
 Cases marked ``xfail(strict=True)`` are bugs found here; the marker goes when
 the fix lands (a strict xfail that passes fails the suite as a reminder).
