@@ -47,6 +47,12 @@ bench: install $(BENCH_VENV)/.installed
 bench-summary: install
 	$(BIN)/python tests/bench/bench_fit.py --summary
 
+# ~10 min: 52 `automl fit` processes; exit 1 if any run ends beyond budget x 1.05 + 2 s;
+# then `automl predict` on 10k, 100k and 1M rows: peak memory and rows/s
+bench-reliability: install
+	$(BIN)/python tests/bench/bench_reliability.py
+	$(BIN)/python tests/bench/bench_predict.py
+
 check-qualities: install
 	$(BIN)/python -m metabase.check_qualities
 

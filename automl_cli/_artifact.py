@@ -51,8 +51,13 @@ def check_output_dir(out: Path, force: bool) -> None:
     parent = out.resolve().parent
     if not parent.exists():
         raise OutputError(f"{parent}: no such directory for --output")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{parent}: permission denied: choose another --output")
+    if not parent.is_dir():
+        raise OutputError(f"{parent}: not a directory: choose another --output")
+    try:     # os.access says yes to root on read-only or virtual file systems
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot write there ({exc.strerror or exc}): choose "
+                          "another --output") from None
 
 
 def save_model(pipeline, manifest: dict, out: Path, force: bool = False) -> Path:
@@ -62,9 +67,11 @@ def save_model(pipeline, manifest: dict, out: Path, force: bool = False) -> Path
     out = Path(out)
     check_output_dir(out, force)
     parent = out.resolve().parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    tmp = None
     old = None
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        os.chmod(tmp, 0o777 & ~umask())    # mkdtemp's 0700 would hide the model from others
         model_path = tmp / MODEL_FILE
         joblib.dump(pipeline, model_path, compress=3)
         manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, **manifest,
@@ -79,19 +86,28 @@ def save_model(pipeline, manifest: dict, out: Path, force: bool = False) -> Path
             os.replace(out, old)
         os.replace(tmp, out)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and old.exists() and not out.exists():
             os.replace(old, out)
         raise OutputError(f"{out}: cannot write the model: {exc.strerror or exc}; "
                           "the previous model, if any, is intact") from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and old.exists() and not out.exists():
             os.replace(old, out)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _json_default(o):

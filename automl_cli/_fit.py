@@ -227,13 +227,23 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
     """Fresh repeated k-fold on every metric, then the refit on all rows."""
     task, classes = problem.task, problem.classes
     names = metrics_for(task)
-    t0 = time.perf_counter()
     make = lambda: build_pipeline(config, schema, task, random_state=options.seed)  # noqa: E731
-    refit_cost = per_fit * 1.5 + SAVE_RESERVE
+    # The refit first: without it there is no model, while the fresh evaluation only
+    # improves the score's estimate; with the time left it falls back to the search's.
+    t1 = time.perf_counter()
+    log("refit on all rows")
+    out = run_isolated(lambda: make().fit(X, y), timeout=budget.timeout(SAVE_RESERVE),
+                       memory_limit=options.memory_limit)
+    if not out.ok:
+        raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
+                           f"{out.error}); give a larger --time-budget")
+    pipeline = out.value
+    timings["refit"] = time.perf_counter() - t1
+    t0 = time.perf_counter()
     cv_scores = None
-    timeout = budget.timeout(refit_cost)
+    timeout = budget.timeout(SAVE_RESERVE)
     if interrupted:
-        pass     # stop quickly: refit the best so far and save it
+        pass     # stop quickly: save the best so far
     elif timeout is None or timeout >= per_fit * 3:
         n = len(splits) if timeout is None else min(len(splits), int(timeout / per_fit))
         if n < len(splits):
@@ -253,15 +263,6 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
         cv_scores = {metric: {"mean": best.score, "std": best.score_std, "folds": None,
                               "source": "search"}}
     timings["final_cv"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    log("refit on all rows")
-    out = run_isolated(lambda: make().fit(X, y), timeout=budget.timeout(SAVE_RESERVE),
-                       memory_limit=options.memory_limit)
-    if not out.ok:
-        raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
-                           f"{out.error}); give a larger --time-budget")
-    pipeline = out.value
-    timings["refit"] = time.perf_counter() - t1
     holdout_scores = None
     if holdout is not None:
         from metabase import aligned_proba, score_all

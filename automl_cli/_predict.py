@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._artifact import load_model
+from ._artifact import load_model, umask
 from ._errors import DataError, OutputError
 from ._io import check_readable, load_table, read_csv_checked, table_format, text_options
 
@@ -69,11 +69,23 @@ class _Writer:
         parent = path.resolve().parent
         if not parent.is_dir() or not os.access(parent, os.W_OK):
             raise OutputError(f"{parent}: cannot write there; choose another --output")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        except OSError as exc:
+            raise OutputError(f"{parent}: cannot write there ({exc.strerror or exc}); "
+                              "choose another --output") from None
         self.tmp = Path(tmp)
+        os.chmod(fd, 0o666 & ~umask())        # mkstemp's 0600 would hide it from others
         self.fh = os.fdopen(fd, "wb") if self.parquet else os.fdopen(fd, "w", newline="")
 
     def write(self, frame, first: bool):
+        try:
+            self._write(frame, first)
+        except OSError as exc:
+            raise OutputError(f"{self.output}: cannot write the predictions: "
+                              f"{exc.strerror or exc}; nothing was written") from None
+
+    def _write(self, frame, first: bool):
         if self.parquet:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -95,6 +107,10 @@ class _Writer:
             self.fh.close()
             if ok:
                 os.replace(self.tmp, self.output)
+        except OSError as exc:
+            if ok:           # otherwise an error is already on its way
+                raise OutputError(f"{self.output}: cannot write the predictions: "
+                                  f"{exc.strerror or exc}; nothing was written") from None
         finally:
             if self.tmp.exists():
                 self.tmp.unlink()

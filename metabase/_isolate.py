@@ -52,7 +52,11 @@ def _child(fd: int, fn, memory_limit, threads, mask) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if memory_limit:
             import resource
-            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+            # the fork inherits the parent's mappings (1-2 GB once numpy and sklearn
+            # are loaded): the limit is what the trial may add on top of them
+            with open("/proc/self/statm") as fh:
+                inherited = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            resource.setrlimit(resource.RLIMIT_AS, (inherited + memory_limit,) * 2)
         try:
             from threadpoolctl import threadpool_limits
             threadpool_limits(threads)
@@ -64,7 +68,9 @@ def _child(fd: int, fn, memory_limit, threads, mask) -> None:
             payload = ("memory", None, "MemoryError: over the memory limit")
         except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
             msg = _describe(exc)
-            payload = ("memory" if "Unable to allocate" in msg else "error", None, msg)
+            memory = any(s in msg for s in ("Unable to allocate", "failed to map segment",
+                                            "Cannot allocate memory"))
+            payload = ("memory" if memory else "error", None, msg)
         try:
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - an unpicklable result

@@ -189,7 +189,8 @@ def unseen_categories(X: pd.DataFrame, schema: dict) -> dict[str, int]:
     """Per categorical column, how many cells hold a level not seen at fit time."""
     out = {}
     for col in schema["columns"]:
-        if col["used"] and col["kind"] in ("categorical", "boolean") and col["name"] in X:
+        if (col["used"] and col["kind"] in ("categorical", "boolean", "text")
+                and col["name"] in X and col["n_unique"] <= VOCABULARY_LIMIT):
             vocab = set(col.get("categories", []))
             s = X[col["name"]].dropna().astype(str)
             n = int((~s.isin(vocab)).sum())

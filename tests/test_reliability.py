@@ -12,7 +12,7 @@ Catalogue (case -> test in this file)
 -------------------------------------
 Reading the table (``automl fit``; exit 4):
  1. missing file                        test_fit_bad_table[missing file]
- 2. unreadable file (permission)        test_unreadable_file[fit], [predict] (xfail: bug)
+ 2. unreadable file (permission)        test_unreadable_file[fit], [predict] (a bug, fixed)
  3. a directory instead of a file       test_fit_bad_table[a directory]
  4. empty file                          test_fit_bad_table[empty file]
  5. blank lines only                    test_fit_bad_table[blank lines only]
@@ -27,7 +27,7 @@ Reading the table (``automl fit``; exit 4):
 Tables read with a note (exit 0):
 14. ';' delimiter detected              test_fit_awkward_text[semicolon]
 15. non-UTF-8 (Windows-1252) text       test_fit_awkward_text[windows-1252],
-                                        test_reading_notes_reach_json_and_manifest (xfail)
+                                        test_reading_notes_reach_json_and_manifest (a bug, fixed)
 16. UTF-8 with BOM                      test_fit_awkward_text[utf-8 bom]
 The target (exit 4):
 17. target column does not exist        test_fit_bad_target[target missing]
@@ -61,7 +61,7 @@ At predict time:
 43. extra columns (warning)             test_predict_extra_and_reordered_columns
 44. reordered columns (same output)     test_predict_extra_and_reordered_columns
 45. unseen categories (warning)         test_predict_unseen_categories
-46. unseen levels of a text column      test_predict_unseen_levels_of_a_text_column (xfail)
+46. unseen levels of a text column      test_predict_unseen_levels_of_a_text_column (a bug, fixed)
 47. text, infinities, bad dates         test_predict_awkward_table
 The model directory (exit 4):
 48. missing                             test_bad_model_dir[missing]
@@ -76,23 +76,22 @@ The output (exit 6):
 56. fit: model directory exists         test_fit_output_exists_needs_force
 57. predict: output file exists         test_predict_output_exists_needs_force
 58. fit: parent directory missing       test_fit_unwritable_output[missing parent]
-59. fit: under a regular file           test_fit_unwritable_output[under a file] (xfail)
-60. fit: under /proc                    test_fit_unwritable_output[under /proc] (xfail, root)
+59. fit: under a regular file           test_fit_unwritable_output[under a file] (a bug, fixed)
+60. fit: under /proc                    test_fit_unwritable_output[under /proc] (a bug as root, fixed)
 61. predict: under a regular file       test_predict_unwritable_output[under a file]
-62. predict: under /proc                test_predict_unwritable_output[under /proc] (xfail, root)
+62. predict: under /proc                test_predict_unwritable_output[under /proc] (a bug as root, fixed)
 63. predict: output is a directory      test_predict_unwritable_output[a directory]
 64. fit: disk full while saving         test_fit_disk_full_keeps_previous_model
-65. predict: disk full while writing    test_predict_disk_full_keeps_previous_output (xfail)
-66. outputs readable by others (umask)  test_outputs_follow_the_umask (xfail)
+65. predict: disk full while writing    test_predict_disk_full_keeps_previous_output (a bug, fixed)
+66. outputs readable by others (umask)  test_outputs_follow_the_umask (a bug, fixed)
 
 Promises: test_time_budget_soak (6 runs, 2-4 s budgets; the full soak is
 tests/bench/bench_reliability.py), test_memory_limit_* (a trial over
---memory-limit is recorded as "memory" and the run goes on; two are xfail
-until the limit counts only what a trial adds), the disk-full tests above.
+--memory-limit is recorded as "memory" and the run goes on; the limit counts
+what a trial adds to the memory it inherits), the disk-full tests above.
 SIGINT/SIGTERM are in tests/test_signals.py.
 
-Cases marked ``xfail(strict=True)`` are bugs found here; the marker goes when
-the fix lands (a strict xfail that passes fails the suite as a reminder).
+The bugs these cases found (marked ``xfail(strict=True)`` at first) are fixed.
 """
 
 from __future__ import annotations
@@ -117,10 +116,6 @@ from conftest import mixed_frame
 
 ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
 FAST = ["--max-trials", "1", "--no-metalearning", "--cv", "2", "-q"]
-
-
-def _bug(reason, condition=True):
-    return pytest.mark.xfail(condition, reason=f"bug: {reason}", strict=True)
 
 
 def assert_one_error(res, code, *words):
@@ -187,9 +182,6 @@ def test_fit_bad_table(run, tmp_path, case):
     assert_nothing_left(tmp_path, before)
 
 
-@_bug("click.Path(readable=True), the default, checks DATA first: exit 2 with click's "
-      "three-line usage error instead of exit 4 'error: FILE: permission denied' "
-      "(automl_cli/commands/fit.py, commands/predict.py)")
 @pytest.mark.parametrize("command", ["fit", "predict"])
 def test_unreadable_file(run, fitted, tmp_path, monkeypatch, command):
     data = tmp_path / "secret.csv"
@@ -226,8 +218,6 @@ def test_fit_awkward_text(run, tmp_path, case):
         assert f"note: {tmp_path / name}: {note}" in res.stderr, res.stderr
 
 
-@_bug("notes from reading the table (encoding fallback, a lone column) are only printed as "
-      "progress: --json, -q and the manifest lose them (automl_cli/commands/fit.py)")
 def test_reading_notes_reach_json_and_manifest(run, tmp_path):
     name, encode, note = AWKWARD_TEXT["windows-1252"]
     (tmp_path / name).write_bytes(encode(mixed_frame()))
@@ -357,8 +347,6 @@ def test_predict_awkward_table(run, awkward, tmp_path):
     assert len(pd.read_csv(tmp_path / "p.csv")) == 60
 
 
-@_bug("unseen levels of a 'text' (high-cardinality) column are not counted: "
-      "metabase/_schema.py unseen_categories() only looks at categorical and boolean kinds")
 def test_predict_unseen_levels_of_a_text_column(run, awkward, tmp_path):
     _, manifest, d = awkward
     res = run("predict", d / "m", _awkward_new(tmp_path, manifest), "-o", tmp_path / "p.csv",
@@ -489,12 +477,8 @@ def test_predict_output_exists_needs_force(run, fitted, new_frame, tmp_path):
 @pytest.mark.parametrize("where, words", [
     pytest.param(lambda t: t / "nodir" / "m", ["nodir", "no such directory"],
                  id="missing parent"),
-    pytest.param(lambda t: t / "file.txt" / "m", ["file.txt"], id="under a file", marks=_bug(
-        "fit -o FILE/m trains, then mkdtemp raises NotADirectoryError outside save_model's "
-        "try: exit 1 (internal error) instead of 6")),
-    pytest.param(lambda t: Path("/proc/automl-m"), ["/proc"], id="under /proc", marks=_bug(
-        "as root, os.access passes for /proc; mkdtemp raises FileNotFoundError: exit 1",
-        ROOT_USER)),
+    pytest.param(lambda t: t / "file.txt" / "m", ["file.txt"], id="under a file"),
+    pytest.param(lambda t: Path("/proc/automl-m"), ["/proc"], id="under /proc"),
 ])
 def test_fit_unwritable_output(run, binary_csv, tmp_path, where, words):
     (tmp_path / "file.txt").write_text("x")
@@ -508,9 +492,7 @@ def test_fit_unwritable_output(run, binary_csv, tmp_path, where, words):
 @pytest.mark.parametrize("where, words", [
     pytest.param(lambda t: t / "file.txt" / "out.csv", ["file.txt", "cannot write there"],
                  id="under a file"),
-    pytest.param(lambda t: Path("/proc/automl-out.csv"), ["/proc"], id="under /proc",
-                 marks=_bug("as root, os.access passes for /proc; mkstemp raises "
-                            "FileNotFoundError: exit 1", ROOT_USER)),
+    pytest.param(lambda t: Path("/proc/automl-out.csv"), ["/proc"], id="under /proc"),
     pytest.param(lambda t: t / "adir", ["adir"], id="a directory"),
 ])
 def test_predict_unwritable_output(run, fitted, new_frame, tmp_path, where, words):
@@ -547,8 +529,6 @@ def test_fit_disk_full_keeps_previous_model(fitted, binary_csv, tmp_path):
     assert_nothing_left(tmp_path, ["binary.csv", "model"])
 
 
-@_bug("a write error while streaming predictions (disk full) escapes as OSError: exit 1 "
-      "instead of 6 (automl_cli/_predict.py _Writer.write/close)")
 def test_predict_disk_full_keeps_previous_output(fitted, new_frame, tmp_path):
     new_frame.to_csv(tmp_path / "in.csv", index=False)
     (tmp_path / "p.csv").write_text("previous predictions\n")
@@ -560,8 +540,6 @@ def test_predict_disk_full_keeps_previous_output(fitted, new_frame, tmp_path):
     assert res.stderr.startswith("error: ") and "p.csv" in res.stderr
 
 
-@_bug("outputs are created by mkdtemp/mkstemp with mode 0700/0600, ignoring the umask: "
-      "another account (a serving or reporting job) cannot read the model or predictions")
 def test_outputs_follow_the_umask(run, fitted, new_frame, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
@@ -584,9 +562,6 @@ def test_memory_limit_stops_a_hungry_child():
     assert out.status == "memory", out
 
 
-@_bug("RLIMIT_AS caps the whole address space, which the forked child inherits from the "
-      "parent (1-2 GB of mappings once numpy/sklearn are loaded): a 256M limit fails every "
-      "child, even one that needs 64 MB (metabase/_isolate.py _child)")
 def test_memory_limit_counts_what_the_child_adds():
     from metabase import run_isolated
 
@@ -602,7 +577,6 @@ def _many_classes_csv(path, k=200, per=10):
     return path
 
 
-@_bug("--memory-limit 200M fails every trial (see test_memory_limit_counts_what_the_child_adds)")
 def test_memory_limit_skips_a_hungry_trial_and_continues(run, tmp_path, monkeypatch):
     """A 512-tree forest on 200 classes needs over 1 GB (a value array of 200 doubles per
     node); the linear model after it needs about 80 MB."""

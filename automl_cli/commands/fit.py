@@ -21,7 +21,7 @@ Examples:
   automl fit train.csv --target price --time-budget 5m -o price-model
   automl fit data.parquet --target churn --fail-under 0.85 --json   # a CI gate
   automl fit data.csv --max-trials 10 --seed 1  # exactly reproducible""")
-@click.argument("data", type=click.Path(dir_okay=True, path_type=Path))
+@click.argument("data", type=click.Path(dir_okay=True, readable=False, path_type=Path))
 @click.option("--target", "-t", help="Target column. Default: the last column.")
 @click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
               default="auto", show_default=True, help="Kind of problem.")
@@ -73,7 +73,9 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     from .._report import Progress, emit_json
     from .._task import make_problem
 
-    start = time.monotonic()
+    from ..cli import STARTED
+
+    start = STARTED if STARTED is not None else time.monotonic()
     if time_budget is None and max_trials is None:
         time_budget = DEFAULT_BUDGET
     log = Progress(quiet)
@@ -93,6 +95,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
         f"target {problem.target!r}; {problem.kind}{n_classes}; metric {metric_name}")
     for note in problem.notes:
         log(f"note: {note}")
+    problem.notes[:0] = table.notes     # --json and the manifest keep them too
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python
     # then never raises KeyboardInterrupt; `kill -INT` must still stop the search.
     previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGINT)}

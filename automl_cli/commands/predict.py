@@ -14,8 +14,8 @@ Examples:
   automl predict model/ new.csv                       # CSV on stdout
   automl predict model/ new.csv -o scored.parquet --proba --id-column customer_id
   automl predict model/ nightly.csv.gz -o out.csv --force --json   # summary as JSON""")
-@click.argument("model_dir", type=click.Path(path_type=Path))
-@click.argument("data", type=click.Path(path_type=Path))
+@click.argument("model_dir", type=click.Path(readable=False, path_type=Path))
+@click.argument("data", type=click.Path(readable=False, path_type=Path))
 @click.option("--output", "-o", default="-", show_default=True,
               help="Predictions file: .csv or .parquet; - for stdout.")
 @click.option("--proba", is_flag=True, help="Add a proba_<class> column per class.")
