@@ -83,8 +83,8 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
         if col.get("note"):
             notes.append(f"column {col['name']!r}: {col['note']}")
     if not schema["features"]:
-        raise DataError("no usable feature columns: every column is empty, constant or an "
-                        "identifier")
+        raise DataError(f"{problem.path}: no usable feature columns: every column is empty, "
+                        "constant or an identifier (see the notes): add informative columns")
     X, warns = prepare_frame(problem.X, schema)
     y = problem.y
     holdout = None
@@ -121,7 +121,7 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
         advice = _advise(problem, options, notes, log, timings)
     if candidates is None and advice is not None:
         candidates = warm_candidates(advice.recommendations, problem.task, options.seed,
-                                     METRICS[metric].greater_is_better)
+                                     METRICS[metric].greater_is_better, len(ys))
     elif candidates is None:
         candidates = default_candidates(problem.task, len(ys), options.seed)
     log(f"search: {metric} by {folds}-fold cross-validation on {len(ys)} rows")

@@ -71,13 +71,13 @@ def _reason(exc: BaseException) -> str:
 
 def check_readable(path: Path) -> None:
     if not path.exists():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"{path}: no such file: check the path")
     if path.is_dir():
         raise DataError(f"{path}: is a directory, not a table")
     if not os.access(path, os.R_OK):
         raise DataError(f"{path}: permission denied")
     if path.stat().st_size == 0:
-        raise DataError(f"{path}: the file is empty")
+        raise DataError(f"{path}: the file is empty: give a table with a header and rows")
 
 
 def load_table(path, nrows: int | None = None) -> Table:
@@ -128,7 +128,7 @@ def text_options(path: Path, gz: bool, sep: str | None) -> tuple[dict, list[str]
     head = _head(path, gz)
     text, encoding, notes = _decode(head, path)
     if not text.strip():
-        raise DataError(f"{path}: the file is empty")
+        raise DataError(f"{path}: the file is empty: give a table with a header and rows")
     if sep is None:
         sep = _sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=sep))
@@ -151,7 +151,7 @@ def read_csv_checked(path: Path, opts: dict, **kwargs):
     try:
         return pd.read_csv(path, **opts, **kwargs)
     except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
+        raise DataError(f"{path}: the file is empty: give a table with a header and rows") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{path}: malformed table: {str(exc).strip().splitlines()[-1]}") from None
     except UnicodeDecodeError as exc:
@@ -211,4 +211,4 @@ def _check_columns(table: Table) -> None:
     if frame.shape[1] == 0:
         raise DataError(f"{table.path}: no columns found")
     if len(frame) == 0:
-        raise DataError(f"{table.path}: a header but no data rows")
+        raise DataError(f"{table.path}: a header but no data rows: give a table with rows")

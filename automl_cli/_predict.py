@@ -189,7 +189,7 @@ def _check_columns(chunk, schema, target, id_column, path) -> list[str]:
     missing = [c for c in needed if c not in cols]
     if missing:
         raise DataError(f"{path}: column(s) seen at fit time, yet now missing: "
-                        f"{', '.join(map(repr, missing))}")
+                        f"{', '.join(map(repr, missing))}: add them (empty cells are fine)")
     known = {c["name"] for c in schema["columns"]} | {target, id_column}
     extra = sorted(cols - known)
     if extra:

@@ -23,6 +23,7 @@ class Problem:
     kind: str                   # "binary", "multiclass" or "regression"
     classes: list | None
     notes: list = field(default_factory=list)
+    path: str = ""
 
 
 def split_target(frame, target: str | None, path: str = "") -> tuple[object, object, str, list]:
@@ -39,7 +40,8 @@ def split_target(frame, target: str | None, path: str = "") -> tuple[object, obj
             f"columns are {', '.join(map(repr, cols[:10]))}{' ...' if len(cols) > 10 else ''}"
         raise DataError(f"{path}: no target column {target!r}: {hint}")
     if len(cols) < 2:
-        raise DataError(f"{path}: only the target column {target!r}, no features")
+        raise DataError(f"{path}: only the target column {target!r}, no features: is the "
+                        "delimiter one of , ; TAB |?")
     return frame.drop(columns=[target]), frame[target], target, notes
 
 
@@ -68,13 +70,15 @@ def make_problem(frame, target, task_option: str = "auto", path: str = "") -> Pr
     X, y, target, notes = split_target(frame, target, path)
     n_missing = int(y.isna().sum())
     if n_missing == len(y):
-        raise DataError(f"{path}: target column {target!r} has no values")
+        raise DataError(f"{path}: target column {target!r} has no values: choose another "
+                        "with --target")
     if n_missing:
         keep = y.notna().to_numpy()
         X, y = X[keep], y[keep]
         notes.append(f"{n_missing} row(s) with a missing target dropped")
     if len(y) < MIN_ROWS:
-        raise DataError(f"{path}: {len(y)} row(s) with a target; at least {MIN_ROWS} are needed")
+        raise DataError(f"{path}: {len(y)} row(s) with a target; at least {MIN_ROWS} are "
+                        "needed: give more rows")
     if y.nunique() < 2:
         raise DataError(f"{path}: target column {target!r} has a single value "
                         f"({y.iloc[0]!r}): there is nothing to learn")
@@ -89,8 +93,10 @@ def make_problem(frame, target, task_option: str = "auto", path: str = "") -> Pr
                             f"such as {first!r}: use --task classification or clean the column")
         yv = yn.to_numpy(dtype=float)
         if not np.all(np.isfinite(yv)):
-            raise DataError(f"{path}: target column {target!r} has infinite values")
-        return Problem(X.reset_index(drop=True), yv, target, task, "regression", None, notes)
+            raise DataError(f"{path}: target column {target!r} has infinite values: remove or "
+                            "fix those rows")
+        return Problem(X.reset_index(drop=True), yv, target, task, "regression", None, notes,
+                       path)
     yv = _labels(y)
     classes, counts = np.unique(yv, return_counts=True)
     if len(classes) < 2:
@@ -100,7 +106,8 @@ def make_problem(frame, target, task_option: str = "auto", path: str = "") -> Pr
         notes.append(f"class(es) {', '.join(rare[:5])} have a single row: they are kept, but "
                      "cross-validation cannot test them well")
     kind = "binary" if len(classes) == 2 else "multiclass"
-    return Problem(X.reset_index(drop=True), yv, target, task, kind, classes.tolist(), notes)
+    return Problem(X.reset_index(drop=True), yv, target, task, kind, classes.tolist(), notes,
+                   path)
 
 
 def _labels(y) -> np.ndarray:

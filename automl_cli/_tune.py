@@ -18,6 +18,12 @@ import numpy as np
 from metabase import METRICS, build_pipeline, config_key, cross_validate, run_isolated
 
 
+#: Share of the time left that a trial may take while no trial has succeeded.
+FIRST_MODEL_SHARE = 0.6
+#: Kernel SVMs cost n² to n³: not tried on larger (search) tables.
+MAX_SVM_ROWS = 10000
+
+
 @dataclass
 class Trial:
     number: int
@@ -97,6 +103,9 @@ def search(candidates, pool, metric: str, budget, max_trials: int | None,
                 if timeout is not None and timeout < 0.2:
                     result.stopped_by, exhausted = "time budget", True
                     break
+                if timeout is not None and result.best is None:
+                    # no model yet: one slow trial must not take the whole budget
+                    timeout = max(0.2, timeout * FIRST_MODEL_SHARE)
                 try:
                     config, source, predicted = next(source_iter)
                 except StopIteration:
@@ -150,8 +159,8 @@ def default_candidates(task: str, n_rows: int, seed: int) -> Iterable[tuple[dict
     from metabase import FAMILIES, sample_config
 
     order = ["hgb", "rf", "linear", "et", "knn", "mlp", "svm", "adaboost"]
-    if n_rows > 10000:
-        order.remove("svm")     # kernel SVMs cost n² to n³: hopeless on large tables
+    if n_rows > MAX_SVM_ROWS:
+        order.remove("svm")
     for name in order:
         yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default", None
     rng = np.random.default_rng(seed)
@@ -162,7 +171,7 @@ def default_candidates(task: str, n_rows: int, seed: int) -> Iterable[tuple[dict
 
 
 def warm_candidates(recommendations: list[dict], task: str, seed: int,
-                    greater_is_better: bool = True):
+                    greater_is_better: bool = True, n_rows: int = 0):
     """The metabase's ranked configs first, then a local search around the best so far.
 
     Local search in the spirit of FLAML's CFO: a Gaussian step in the unit cube
@@ -175,13 +184,15 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
 
     def generate(state: SearchResult):
         for rec in recommendations:
+            if rec["config"]["family"] == "svm" and n_rows > MAX_SVM_ROWS:
+                continue
             yield rec["config"], "recommended", rec.get("fit_time")
         rng = np.random.default_rng(seed)
         step, stale, last_best, anchor = 0.15, 0, None, None
         while True:
             best = state.best
             if best is None:
-                yield from default_candidates(task, 0, seed)
+                yield from default_candidates(task, n_rows, seed)
                 return
             if best is not last_best:
                 step, stale, last_best, anchor = 0.15, 0, best, best

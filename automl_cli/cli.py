@@ -40,6 +40,15 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _one_line_usage_error(self, file=None):
+    """Usage errors in the same one-line form as every other error (exit code 2)."""
+    where = self.ctx.command_path if self.ctx is not None else "automl"
+    click.echo(f"error: {self.format_message()} (see '{where} --help')", err=True)
+
+
+click.UsageError.show = _one_line_usage_error
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
