@@ -77,9 +77,9 @@ The output (exit 6):
 57. predict: output file exists         test_predict_output_exists_needs_force
 58. fit: parent directory missing       test_fit_unwritable_output[missing parent]
 59. fit: under a regular file           test_fit_unwritable_output[under a file] (a bug, fixed)
-60. fit: under /proc                    test_fit_unwritable_output[under /proc] (a bug as root, fixed)
+60. fit: under /proc                    test_fit_unwritable_output[under /proc] (root bug, fixed)
 61. predict: under a regular file       test_predict_unwritable_output[under a file]
-62. predict: under /proc                test_predict_unwritable_output[under /proc] (a bug as root, fixed)
+62. predict: under /proc                test_predict_unwritable_output[under /proc] (fixed)
 63. predict: output is a directory      test_predict_unwritable_output[a directory]
 64. fit: disk full while saving         test_fit_disk_full_keeps_previous_model
 65. predict: disk full while writing    test_predict_disk_full_keeps_previous_output (a bug, fixed)
