@@ -9,7 +9,6 @@ the best config so far.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -151,11 +150,9 @@ def _trial_line(trial: Trial, best: Trial | None) -> str:
     return f"{star} trial {trial.number:3d} {family:<8} {what}  ({trial.elapsed:.1f}s)"
 
 
-def default_candidates(task: str, n_rows: int, seed: int) -> Iterable[tuple[dict, str]]:
-    """scikit-learn defaults of each family, strongest first, then random configs.
-
-    The baseline search until the metabase-driven tuner replaces it.
-    """
+def default_candidates(task: str, n_rows: int, seed: int) -> Iterable[tuple]:
+    """scikit-learn defaults of each family, strongest first, then random configs:
+    the search without meta-learning (``--no-metalearning``, or no store)."""
     from metabase import FAMILIES, sample_config
 
     order = ["hgb", "rf", "linear", "et", "knn", "mlp", "svm", "adaboost"]
@@ -228,8 +225,3 @@ def _other_family_best(state: SearchResult, anchor, greater_is_better: bool):
     pick = max if greater_is_better else min
     return pick(others, key=lambda t: t.score)
 
-
-def timed(fn, *args, **kwargs):
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
