@@ -14,7 +14,8 @@ from metabase import (METRICS, build_pipeline, cross_validate, default_metric, i
 from ._budget import Budget
 from ._errors import DataError, NoModelError
 from ._task import Problem
-from ._tune import SearchResult, Trial, default_candidates, run_trial, search, warm_candidates
+from ._tune import (SearchResult, Trial, default_candidates, fallback_candidates, run_trial,
+                    search, warm_candidates)
 
 #: Rows the search cross-validates on; the final evaluation uses them all.
 SEARCH_ROWS = 20000
@@ -129,7 +130,7 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     pool = _make_pool(options, evaluate, Xs, ys, problem, metric, splits, schema, log)
     try:
         result = search(candidates, pool, metric, budget, options.max_trials, reserve, folds,
-                        log)
+                        log, fallback_candidates(problem.task))
     finally:
         pool.close()
     timings["search"] = time.perf_counter() - t1

@@ -73,7 +73,7 @@ def run_trial(trial: Trial, X, y, task, classes, metric: str, splits, seed: int,
 
 def search(candidates, pool, metric: str, budget, max_trials: int | None,
            reserve: Callable[[Trial | None], float], folds: int = 5,
-           log=lambda msg: None) -> SearchResult:
+           log=lambda msg: None, fallbacks=()) -> SearchResult:
     """Evaluate candidates until the budget, the trial count or the list ends.
 
     ``candidates`` is an iterable of ``(config, source, predicted_fit_seconds)``
@@ -82,10 +82,13 @@ def search(candidates, pool, metric: str, budget, max_trials: int | None,
     trials at once (see ``_pool``). ``reserve(best)`` is the time kept for the
     final evaluation and refit of the best so far; a trial gets at most the
     time left beyond it, and is not started when its predicted time (from the
-    metabase, corrected by the trials measured so far) does not fit.
+    metabase, corrected by the trials measured so far) does not fit. When a
+    trial times out before any has succeeded, the ``fallbacks`` (cheap configs)
+    go next, so that a table too large for the budget still gets a model.
     """
     result = SearchResult()
     better = METRICS[metric].better
+    fallbacks = list(fallbacks)
     ratios: list[float] = []
     expected: dict[int, float] = {}
     pending: set = set()
@@ -106,7 +109,11 @@ def search(candidates, pool, metric: str, budget, max_trials: int | None,
                     # no model yet: one slow trial must not take the whole budget
                     timeout = max(0.2, timeout * FIRST_MODEL_SHARE)
                 try:
-                    config, source, predicted = next(source_iter)
+                    if result.best is None and fallbacks and any(
+                            t.status == "timeout" for t in result.trials):
+                        config, source, predicted = fallbacks.pop(0)
+                    else:
+                        config, source, predicted = next(source_iter)
                 except StopIteration:
                     result.stopped_by, exhausted = "no more candidates", True
                     break
@@ -165,6 +172,14 @@ def default_candidates(task: str, n_rows: int, seed: int) -> Iterable[tuple]:
         name = order[int(rng.integers(len(order)))]
         yield ({"family": name, "params": sample_config(FAMILIES[name].space(task), rng)},
                "random", None)
+
+
+def fallback_candidates(task: str) -> list[tuple]:
+    """Cheap configs that give some model on a table too large for the budget."""
+    from metabase import FAMILIES
+
+    return [({"family": name, "params": FAMILIES[name].defaults(task)}, "fallback", None)
+            for name in ("linear", "knn")]
 
 
 def warm_candidates(recommendations: list[dict], task: str, seed: int,

@@ -1,0 +1,57 @@
+"""The search loop on a fake trial runner: order, budget, skips and fallbacks."""
+
+from __future__ import annotations
+
+from automl_cli._budget import Budget
+from automl_cli._pool import InlinePool
+from automl_cli._tune import fallback_candidates, search
+
+
+def _runner(outcomes):
+    """A trial runner scripted per family: (status, score)."""
+    def run(trial, timeout, cancel):
+        status, score = outcomes[trial.config["family"]]
+        trial.status, trial.elapsed = status, 0.01
+        if status == "ok":
+            trial.score, trial.score_std = score, 0.0
+        return trial
+    return run
+
+
+def _cands(*families):
+    return [({"family": f, "params": {}}, "recommended", None) for f in families]
+
+
+def test_fallback_after_a_timeout_without_a_model():
+    pool = InlinePool(_runner({"svm": ("timeout", None), "hgb": ("timeout", None),
+                               "linear": ("ok", 0.8), "knn": ("ok", 0.7)}))
+    res = search(_cands("svm", "hgb"), pool, "roc_auc", Budget(None), 3, lambda b: 0.0,
+                 fallbacks=fallback_candidates("classification"))
+    # once the fallback gave a model, the recommended configs go on
+    assert [(t.config["family"], t.source) for t in res.trials] == [
+        ("svm", "recommended"), ("linear", "fallback"), ("hgb", "recommended")]
+    assert res.best.config["family"] == "linear"
+
+
+def test_no_fallback_once_a_model_exists():
+    pool = InlinePool(_runner({"hgb": ("ok", 0.9), "svm": ("timeout", None),
+                               "rf": ("ok", 0.95)}))
+    res = search(_cands("hgb", "svm", "rf"), pool, "roc_auc", Budget(None), None,
+                 lambda b: 0.0, fallbacks=fallback_candidates("classification"))
+    assert [t.config["family"] for t in res.trials] == ["hgb", "svm", "rf"]
+    assert res.best.config["family"] == "rf" and res.stopped_by == "no more candidates"
+
+
+def test_predicted_overrun_is_skipped_and_listed():
+    pool = InlinePool(_runner({"hgb": ("ok", 0.9), "svm": ("ok", 0.99)}))
+    cands = [({"family": "svm", "params": {}}, "recommended", 100.0),
+             ({"family": "hgb", "params": {}}, "recommended", 0.01)]
+    res = search(cands, pool, "roc_auc", Budget(30), None, lambda b: 0.0, folds=5)
+    assert [t.config["family"] for t in res.trials] == ["hgb"]
+    assert res.skipped[0]["config"]["family"] == "svm" and res.skipped[0]["expected_seconds"] > 30
+
+
+def test_loss_metric_prefers_lower():
+    pool = InlinePool(_runner({"hgb": ("ok", 0.5), "rf": ("ok", 0.3)}))
+    res = search(_cands("hgb", "rf"), pool, "log_loss", Budget(None), None, lambda b: 0.0)
+    assert res.best.config["family"] == "rf"
