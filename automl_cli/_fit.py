@@ -194,30 +194,27 @@ def _advise(problem, options, notes, log, timings):
     return advice
 
 
-def _split_holdout(X, y, problem, options):
+def _split_rows(y, task, seed, **size):
+    """Row positions (kept, rest), stratified for classification where every class
+    has two rows."""
     from sklearn.model_selection import train_test_split
 
     strat = None
-    if problem.task == "classification":
+    if task == "classification":
         _, counts = np.unique(y, return_counts=True)
         strat = y if counts.min() >= 2 else None
-    idx = np.arange(len(y))
-    tr, te = train_test_split(idx, test_size=options.holdout, random_state=options.seed + 31,
-                              stratify=strat)
+    return train_test_split(np.arange(len(y)), random_state=seed, stratify=strat, **size)
+
+
+def _split_holdout(X, y, problem, options):
+    tr, te = _split_rows(y, problem.task, options.seed + 31, test_size=options.holdout)
     return X.iloc[tr].reset_index(drop=True), y[tr], (X.iloc[te].reset_index(drop=True), y[te])
 
 
 def _search_rows(X, y, problem, seed, notes, cap):
     if len(y) <= cap:
         return X, y
-    from sklearn.model_selection import train_test_split
-
-    strat = None
-    if problem.task == "classification":
-        _, counts = np.unique(y, return_counts=True)
-        strat = y if counts.min() >= 2 else None
-    idx, _ = train_test_split(np.arange(len(y)), train_size=cap, random_state=seed,
-                              stratify=strat)
+    idx, _ = _split_rows(y, problem.task, seed, train_size=cap)
     idx = np.sort(idx)
     notes.append(f"search on a {cap}-row sample of {len(y)}; final evaluation on all")
     return X.iloc[idx].reset_index(drop=True), y[idx]

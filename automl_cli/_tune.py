@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from metabase import METRICS, build_pipeline, config_key, cross_validate, run_isolated
+from metabase import METRICS, config_key
 
 
 #: Share of the time left that a trial may take while no trial has succeeded.
@@ -61,14 +61,13 @@ def run_trial(trial: Trial, X, y, task, classes, metric: str, splits, seed: int,
               schema: dict, timeout: float | None, memory_limit: int | None,
               cancel=None) -> Trial:
     """Cross-validate ``trial.config`` in a child process; fills in the trial."""
+    from metabase._distributed import trial_unit
+
     from ._pool import fill_trial
 
-    config = trial.config
-    out = run_isolated(
-        lambda: cross_validate(lambda: build_pipeline(config, schema, task, random_state=seed),
-                               X, y, task, classes, [metric], splits),
-        timeout=timeout, memory_limit=memory_limit, cancel=cancel)
-    return fill_trial(trial, out.status, out.value, out.error, out.elapsed, metric)
+    out = trial_unit(trial.config, (X, y), task, classes, metric, splits, seed, schema, timeout,
+                     memory_limit, cancel)
+    return fill_trial(trial, out["status"], out["value"], out["error"], out["elapsed"], metric)
 
 
 def search(candidates, pool, metric: str, budget, max_trials: int | None,

@@ -86,11 +86,10 @@ def run_folder_distributed(client, datasets_dir: Path, out_dir: Path, settings,
     killed build or worker loses only units still running.
     """
     import csv
-    import json
 
     from distributed import as_completed
 
-    from ._portfolio import COLUMNS, _fmt, _missing_configs, write_settings
+    from ._portfolio import COLUMNS, _missing_configs, cache_rows, write_settings
 
     out_dir.mkdir(parents=True, exist_ok=True)
     write_settings(out_dir, settings)
@@ -115,16 +114,9 @@ def run_folder_distributed(client, datasets_dir: Path, out_dir: Path, settings,
             log(f"  {name} {config['id']} lost ({type(exc).__name__}: {exc}); "
                 "not cached, so the next build runs it again")
             continue
-        base = {"table": name, "task": task, "config_id": config["id"],
-                "family": config["family"], "n_rows_used": res["n_rows_used"],
-                "params": json.dumps(config["params"], sort_keys=True)}
-        if res["status"] == "ok":
-            rows = [{**base, "status": "ok", "error": "", **_fmt(fold)} for fold in res["value"]]
-            counts["ok"] += 1
-        else:
-            rows = [{**base, "fold": -1, "status": res["status"], "error": res["error"],
-                     "fit_time": round(res["elapsed"], 3)}]
-            counts["failed"] += 1
+        rows = cache_rows(name, task, config, res["n_rows_used"], res["status"], res["value"],
+                          res["error"], res["elapsed"])
+        counts["ok" if res["status"] == "ok" else "failed"] += 1
         cache = out_dir / f"{name}.csv"
         new = not cache.exists()
         with open(cache, "a", newline="") as fh:
@@ -141,8 +133,9 @@ def run_folder_distributed(client, datasets_dir: Path, out_dir: Path, settings,
 # ---- fit: one unit = one trial -----------------------------------------------------------------
 
 def trial_unit(config: dict, data, task: str, classes, metric: str, splits, seed: int,
-               schema: dict, timeout, memory_limit):
-    """Cross-validate one config (runs on a worker); returns an Outcome-like dict."""
+               schema: dict, timeout, memory_limit, cancel=None):
+    """Cross-validate one config in a stoppable child (here, or on a worker);
+    an Outcome-like dict."""
     from ._evaluate import cross_validate
     from ._isolate import run_isolated
     from ._pipeline import build_pipeline
@@ -151,6 +144,6 @@ def trial_unit(config: dict, data, task: str, classes, metric: str, splits, seed
     out = run_isolated(
         lambda: cross_validate(lambda: build_pipeline(config, schema, task, random_state=seed),
                                X, y, task, classes, [metric], splits),
-        timeout=timeout, memory_limit=memory_limit)
+        timeout=timeout, memory_limit=memory_limit, cancel=cancel)
     return {"status": out.status, "value": out.value, "error": out.error,
             "elapsed": out.elapsed}

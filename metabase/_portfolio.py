@@ -154,16 +154,8 @@ def run_frame(name: str, X, y, task: str, splits, out_dir: Path, settings: Setti
                 timeout=_timeout(settings, times), memory_limit=settings.memory_limit)
             if out.ok:
                 times.append(out.elapsed)
-            base = {"table": name, "task": task, "config_id": config["id"],
-                    "family": config["family"], "params": json.dumps(config["params"],
-                                                                     sort_keys=True),
-                    "n_rows_used": len(Xp)}
-            if out.ok:
-                rows = [{**base, "status": "ok", "error": "", **_fmt(f)} for f in out.value]
-            else:
-                rows = [{**base, "fold": -1, "status": out.status, "error": out.error,
-                         "fit_time": round(out.elapsed, 3)}]
-            writer.writerows(rows)
+            writer.writerows(cache_rows(name, task, config, len(Xp), out.status, out.value,
+                                        out.error, out.elapsed))
             fh.flush()
             os.fsync(fh.fileno())
             log(f"  {name} [{i + 1}/{len(configs)}] {config['id']} {out.status} "
@@ -179,6 +171,17 @@ def _timeout(settings: Settings, times: list[float]) -> float:
     if len(times) < 5:
         return settings.timeout
     return float(min(settings.timeout, max(settings.min_timeout, 25 * np.median(times))))
+
+
+def cache_rows(name, task, config, n_rows, status, folds, error, elapsed) -> list[dict]:
+    """The run cache's rows for one config on one table: one per fold, or one
+    failure row (fold -1) saying why."""
+    base = {"table": name, "task": task, "config_id": config["id"], "family": config["family"],
+            "params": json.dumps(config["params"], sort_keys=True), "n_rows_used": n_rows}
+    if status == "ok":
+        return [{**base, "status": "ok", "error": "", **_fmt(f)} for f in folds]
+    return [{**base, "fold": -1, "status": status, "error": error,
+             "fit_time": round(elapsed, 3)}]
 
 
 def _fmt(fold: dict) -> dict:
