@@ -14,6 +14,7 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="dask[distributed] not installed")
 
 from metabase._portfolio import Settings, run_folder  # noqa: E402
+from conftest import mixed_frame  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +113,28 @@ def test_unreachable_scheduler_is_one_line(run, binary_csv, tmp_path):
     assert res.exit_code == 4 and "cannot reach the Dask scheduler" in res.stderr
 
 
+
+
+def test_fit_survives_a_killed_worker(cluster, tmp_path):
+    """A worker killed mid-search costs at most its trial; the fit ends with a model."""
+    from automl_cli._fit import FitOptions, fit
+    from automl_cli._task import make_problem
+    from metabase import FAMILIES
+
+    frame = mixed_frame(n=400, seed=3)
+    problem = make_problem(frame, "y", "auto", "t.csv")
+    slow = {"family": "rf", "params": {**FAMILIES["rf"].defaults("classification"),
+                                       "n_estimators": 512}}
+    fast = {"family": "linear", "params": FAMILIES["linear"].defaults("classification")}
+    candidates = [(slow, "test", None), (slow, "test", None), (fast, "test", None)]
+    with distributed.Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+    threading.Timer(1.0, lambda: os.kill(pids[0], signal.SIGKILL)).start()
+    result = fit(problem, FitOptions(time_budget=60, metalearning=False,
+                                     dask_scheduler=cluster.scheduler_address),
+                 candidates=candidates)
+    statuses = [t.status for t in result.search.trials]
+    assert len(statuses) == 3 and statuses.count("ok") >= 2
+    assert set(statuses) <= {"ok", "crashed"} and result.pipeline is not None
+    with distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=30)
