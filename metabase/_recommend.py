@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class Advice:
 def _models(store_path: str | None):
     from ._store import load_store
 
-    store = load_store(None if store_path is None else __import__("pathlib").Path(store_path))
+    store = load_store(None if store_path is None else Path(store_path))
     models = build_metamodels(store)
     return models, {k: m.typical_distance() for k, m in models.items()}
 
