@@ -7,7 +7,14 @@
 Definitions follow OpenML's characterizer; see ``QUALITIES.md`` beside this file.
 """
 
-from . import _information, _landmarking, _simple, _statistical, _target  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration; _regression_landmarks imports _target first)
+    _information,
+    _landmarking,
+    _regression_landmarks,
+    _simple,
+    _statistical,
+    _target,
+)
 from ._profile import Profile, profile
 from ._registry import GROUPS, Undefined, quality_names
 

@@ -49,7 +49,8 @@ class Profile:
 
 
 def profile(X, y, task="classification", groups=None, random_state=0,
-            max_rows_landmarkers=20000, max_rows_knn=5000, cv_seed=1):
+            max_rows_landmarkers=20000, max_rows_knn=5000, cv_seed=1,
+            max_rows_regression_landmarkers=2000):
     """Compute OpenML's data qualities of a table.
 
     Parameters
@@ -64,11 +65,14 @@ def profile(X, y, task="classification", groups=None, random_state=0,
     groups : iterable of str, optional
         Subset of :data:`GROUPS` to compute; default all.
     random_state : int
-        Seed of the landmarkers' row subsample (only used on large tables).
+        Seed of the landmarkers' row subsamples (only used on large tables).
     max_rows_landmarkers, max_rows_knn : int
         Row caps of the landmarkers' stratified subsample; 1-NN has its own.
     cv_seed : int
-        Seed of Weka's ``java.util.Random`` for the 2-fold CV (OpenML uses 1).
+        Seed of Weka's ``java.util.Random`` for the 2-fold CV (OpenML uses 1), and
+        of ``numpy.random.default_rng`` for the regression landmarkers' 5 folds.
+    max_rows_regression_landmarkers : int
+        Row cap of the regression landmarkers' (``Target*R2``) random subsample.
 
     Returns
     -------
@@ -81,7 +85,8 @@ def profile(X, y, task="classification", groups=None, random_state=0,
     start = time.perf_counter()
     table = make_table(X, y, task)
     table.options = {"random_state": random_state, "max_rows_landmarkers": max_rows_landmarkers,
-                     "max_rows_knn": max_rows_knn, "cv_seed": cv_seed}
+                     "max_rows_knn": max_rows_knn, "cv_seed": cv_seed,
+                     "max_rows_regression_landmarkers": max_rows_regression_landmarkers}
     prepare = time.perf_counter() - start
     names = quality_names(groups)
     values, reasons, timings = compute(table, names)
