@@ -14,7 +14,7 @@ import json
 
 import numpy as np
 
-from ._metamodel import MetaModel, normalise, rank_configs
+from ._metamodel import MetaModel, greedy_top, normalise_rank, rank_configs
 from ._metrics import METRICS
 from ._space import to_unit_vector
 from .families import FAMILIES
@@ -35,21 +35,25 @@ def _l1_minmax(X: np.ndarray) -> np.ndarray:
     return (X - lo) / np.where(hi - lo > 0, hi - lo, 1)
 
 
-def portfolio_methods(m: MetaModel, i: int, settings: list[tuple[int, float]]):
+#: The name of our method in the tables (the shipped meta-model), on (a) and on (b).
+OURS = "ours: extra-trees surrogate + greedy top-5"
+OURS_B = "ours: neighbour-weighted kernel surrogate + greedy top-5"
+
+
+def portfolio_methods(m: MetaModel, i: int):
     """Rankings (config indices, best first) of every method for held-out task ``i``."""
     n_tasks, n_cfg = m.norm.shape
     exclude = np.zeros(n_tasks, bool)
     exclude[i] = True
-    others = ~exclude
     out = {}
-    for k, shrink in settings:
-        pred, _, _ = m.predict(m.X[i], exclude=exclude, k=k, shrink=shrink)
-        out[f"knn k={k} shrink={shrink}"] = list(np.argsort(-pred, kind="stable"))
-        ranked, _, _, _ = rank_configs(m, m.X[i], exclude=exclude, k=k, shrink=shrink)
-        out[f"knn k={k} shrink={shrink} + greedy top-5"] = ranked
+    out[OURS] = rank_configs(m, m.X[i], exclude=exclude)[0]
+    pred, _ = m.predict(m.X[i], exclude)
+    out["extra-trees surrogate, no greedy"] = list(np.argsort(-pred, kind="stable"))
+    out["10 nearest tasks, shrunk 30 % to the mean"] = rank_configs(
+        m, m.X[i], exclude=exclude, method="knn")[0]
     # single best: the config with the best mean rank on the other tasks
-    ranks = np.argsort(np.argsort(-m.norm[others], axis=1), axis=1).mean(axis=0)
-    out["single best (mean rank)"] = list(np.argsort(ranks, kind="stable"))
+    out["single best (mean rank)"] = rank_configs(m, m.X[i], exclude=exclude,
+                                                  method="prior")[0]
     # auto-sklearn 1.0: best configs of the 25 nearest tasks, L1 on min-max scaled features
     Z = _l1_minmax(m.X)
     d = np.abs(Z - Z[i]).sum(axis=1)
@@ -64,8 +68,7 @@ def portfolio_methods(m: MetaModel, i: int, settings: list[tuple[int, float]]):
     return out
 
 
-def evaluate_portfolio(models: dict, settings=((5, 0.0), (10, 0.0), (10, 0.3), (20, 0.3),
-                                               (30, 0.5))) -> dict:
+def evaluate_portfolio(models: dict) -> dict:
     """Regret tables per task kind; one entry per method and baseline."""
     result = {}
     for kind, m in models.items():
@@ -80,7 +83,7 @@ def evaluate_portfolio(models: dict, settings=((5, 0.0), (10, 0.0), (10, 0.3), (
             e["failed_top1"] += int(failed)
 
         for i in range(n_tasks):
-            for name, order in portfolio_methods(m, i, list(settings)).items():
+            for name, order in portfolio_methods(m, i).items():
                 r1, failed = _regret(m.raw[i], order[:1], gib)
                 r5, _ = _regret(m.raw[i], order[:5], gib)
                 add(name, r1, r5, failed)
@@ -133,7 +136,8 @@ def win_rates(table: dict, ours: str) -> dict:
 
 # ---- (b) OpenML's logged runs -------------------------------------------------------------
 
-def evaluate_openml(store, scaler_names=None, n_neighbours: int = 10, max_tasks=None) -> dict:
+def evaluate_openml(store, scaler_names=None, n_neighbours: int = 25, max_tasks=None,
+                    bandwidth: float = 0.05, shrink: float = 0.0) -> dict:
     """Per OpenML source: regret of ranking each held-out task's own logged configs."""
     from ._metamodel import FeatureScaler
 
@@ -149,7 +153,7 @@ def evaluate_openml(store, scaler_names=None, n_neighbours: int = 10, max_tasks=
         space = FAMILIES[fam].space(task_type)
         keys = [k for k in r["task_key"].unique() if k in tasks.index]
         t = tasks.loc[keys]
-        names = scaler_names or FeatureScaler.choose(t, store.meta_feature_names)
+        names = scaler_names or FeatureScaler.choose(t, store.meta_feature_names, core=True)
         t = t[t[names].notna().mean(axis=1) > 0.5]
         keys = list(t.index)[:max_tasks] if max_tasks else list(t.index)
         if len(keys) < 10:
@@ -162,8 +166,9 @@ def evaluate_openml(store, scaler_names=None, n_neighbours: int = 10, max_tasks=
             U = np.array([to_unit_vector(space, _fill(space, json.loads(p), fam, task_type))
                           for p in g["params"]])
             s = g["score"].to_numpy(dtype=float)
-            per[k] = (U, s, normalise(s[None, :], True)[0])
-        out[source] = _loto_openml(keys, X, per, space, fam, task_type, n_neighbours)
+            per[k] = (U, s, normalise_rank(s[None, :], True)[0])
+        out[source] = _loto_openml(keys, X, per, space, fam, task_type, n_neighbours,
+                                   bandwidth, shrink)
         out[source]["family"] = fam
     return out
 
@@ -179,7 +184,7 @@ def _kernel_scores(U_target, U_src, norm_src, bandwidth=0.15):
     return (w * norm_src[None, :]).sum(axis=1) / (w.sum(axis=1) + 1e-12)
 
 
-def _loto_openml(keys, X, per, space, fam, task, n_neighbours) -> dict:
+def _loto_openml(keys, X, per, space, fam, task, n_neighbours, bandwidth, shrink) -> dict:
     default_u = np.array(to_unit_vector(space, FAMILIES[fam].defaults(task)))
     Z = _l1_minmax(X)
     rows: dict[str, dict] = {}
@@ -193,20 +198,21 @@ def _loto_openml(keys, X, per, space, fam, task, n_neighbours) -> dict:
     for i, k in enumerate(keys):
         U, s, _ = per[k]
         others = [j for j in range(len(keys)) if j != i]
-        d = np.sqrt(((X[others] - X[i]) ** 2).mean(axis=1))
-        near = [others[j] for j in np.argsort(d)[:n_neighbours]]
-        # ours: task-weighted kernel regression of normalised score on hyperparameters
-        pred = np.zeros(len(s))
-        wsum = 0.0
-        for j, dist in zip(near, np.sort(d)[:n_neighbours]):
-            Uj, _, nj = per[keys[j]]
-            w = 1.0 / (dist + 1e-3)
-            pred += w * _kernel_scores(U, Uj, nj)
-            wsum += w
-        glob = np.mean([_kernel_scores(U, per[keys[j]][0], per[keys[j]][2]) for j in others],
-                       axis=0)
-        add("ours: neighbour-weighted kernel surrogate", s,
-            np.argsort(-(0.7 * pred / wsum + 0.3 * glob), kind="stable"))
+        # ours: per past task, a kernel regression of its rank-normalised scores on the
+        # hyperparameters predicts each of the held-out task's configs; the 25 nearest
+        # tasks (L1 on min-max scaled meta-features) weighted by 1 / distance, shrunk
+        # towards the mean over all other tasks by ``shrink``; greedy top-5
+        dl1 = np.abs(Z[others] - Z[i]).sum(axis=1)
+        K = np.array([_kernel_scores(U, per[keys[j]][0], per[keys[j]][2], bandwidth)
+                      for j in others])
+        w = np.zeros(len(others))
+        near_pos = np.argsort(dl1)[:n_neighbours]
+        w[near_pos] = 1.0 / (dl1[near_pos] + 1e-3)
+        w = (1 - shrink) * w / w.sum() + shrink / len(others)
+        glob = K.mean(axis=0)
+        pred = w @ K
+        add(OURS_B, s, greedy_top(pred, K, w))
+        add("kernel surrogate, no greedy", s, np.argsort(-pred, kind="stable"))
         add("single best (global surrogate)", s, np.argsort(-glob, kind="stable"))
         add("default (logged config nearest to sklearn defaults)", s,
             np.argsort(((U - default_u) ** 2).sum(axis=1), kind="stable"))
@@ -214,7 +220,6 @@ def _loto_openml(keys, X, per, space, fam, task, n_neighbours) -> dict:
         add("random config", s, list(rng.permutation(len(s))))
         # auto-sklearn 1.0, adapted: the configs nearest to the best config of each of the
         # 25 nearest tasks (L1 on min-max scaled meta-features), nearest task first
-        dl1 = np.abs(Z[others] - Z[i]).sum(axis=1)
         order = []
         for j in [others[j] for j in np.argsort(dl1)[:25]]:
             Uj, sj, _ = per[keys[j]]

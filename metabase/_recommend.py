@@ -57,35 +57,43 @@ def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
         raise LookupError(f"the metabase has no {kind} tasks to learn from")
     m = models[kind]
     x = m.scaler.transform(np.array([[meta_values.get(n, np.nan) for n in m.scaler.names]]))[0]
-    ranked, pred, order, dist = rank_configs(m, x, top=max(5, top))
+    dist = m.distances(x)
     notes = []
-    far = bool(dist[0] > typical[kind])
-    method = f"nearest {m.k} past tasks, shrunk {m.shrink:.0%} towards the mean"
+    far = bool(dist.min() > typical[kind])
     if far:
-        ranked, pred, _, _ = rank_configs(m, x, shrink=1.0, top=max(5, top))
+        ranked, pred, weights = rank_configs(m, x, top=max(5, top), method="prior")
+        order = np.argsort(dist, kind="stable")[:10]
         method = "robust defaults: configs by mean normalised score over all past tasks"
-        notes.append(f"this table is far from every past {kind} task (distance {dist[0]:.2f}, "
-                     f"usually below {typical[kind]:.2f}): falling back to robust defaults")
+        notes.append(f"this table is far from every past {kind} task (distance "
+                     f"{dist.min():.2f}, usually below {typical[kind]:.2f}): falling back to "
+                     "robust defaults")
+    else:
+        ranked, pred, weights = rank_configs(m, x, top=max(5, top))
+        order = [j for j in np.argsort(-weights, kind="stable")[:10] if weights[j] > 0]
+        method = (f"extra-trees surrogate over {len(m.X)} past {kind} tasks "
+                  f"({len(m.scaler.names)} meta-features); supporting tasks by weight")
     neighbours = [{"task": m.task_keys[j], "name": m.names[j], "openml_id": m.openml_ids[j],
-                   "distance": round(float(d), 3)} for j, d in zip(order, dist)]
+                   "distance": round(float(dist[j]), 3), "weight": round(float(weights[j]), 3)}
+                  for j in order]
     recs = []
     for rank, c in enumerate(ranked[:top], start=1):
         support = sorted(({"name": m.names[j], "openml_id": m.openml_ids[j],
-                           "distance": round(float(d), 3),
+                           "distance": round(float(dist[j]), 3),
                            "normalised_score": round(float(m.norm[j, c]), 3)}
-                          for j, d in zip(order, dist)),
+                          for j in order),
                          key=lambda s: -s["normalised_score"])[:3]
         recs.append({"rank": rank, "config": {"family": m.configs[c]["family"],
                                               "params": m.configs[c]["params"]},
                      "config_id": m.configs[c]["id"], "predicted": round(float(pred[c]), 4),
                      "fit_time": _expected_fit_time(m, order, c, n_rows),
                      "support": support})
-    return Advice(kind, m.metric, recs, neighbours, float(dist[0]), typical[kind], far, method,
-                  notes)
+    return Advice(kind, m.metric, recs, neighbours, float(dist.min()), typical[kind], far,
+                  method, notes)
 
 
 def _expected_fit_time(m, order, c, n_rows) -> float | None:
     """Seconds for one fit on ``n_rows``: the neighbours' fold times scaled by rows."""
+    order = np.asarray(order, dtype=int)
     used = np.minimum(m.n_rows[order], PORTFOLIO_ROWS) * 0.8
     t = m.fit_time[order, c]
     ok = ~np.isnan(t)

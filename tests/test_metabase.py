@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from metabase import FAMILIES, QUALITY_NAMES, config_key
-from metabase._loto import evaluate_portfolio, win_rates
-from metabase._metamodel import build_metamodels, normalise, rank_configs
+from metabase._loto import OURS, evaluate_portfolio, win_rates
+from metabase._metamodel import build_metamodels, normalise, normalise_rank, rank_configs
 from metabase._store import StoreError, load_store, new_header, write_store
 
 
@@ -48,16 +48,36 @@ def test_normalise():
     assert normalise(s, False)[0, 0] == 1.0
 
 
+def test_normalise_rank():
+    s = np.array([[0.5, 0.7, 0.9, np.nan], [0.2, 0.2, 0.1, 0.3]])
+    assert np.allclose(normalise_rank(s, True), [[1 / 3, 2 / 3, 1.0, 0.0],
+                                                 [0.5, 0.5, 0.0, 1.0]])
+    assert np.allclose(normalise_rank(s, False)[0], [1.0, 2 / 3, 1 / 3, 0.0])
+
+
+def test_forest_weights_explain_its_prediction(tmp_path):
+    """The surrogate's prediction is exactly the weighted mean of the supporting tasks'."""
+    m = build_metamodels(load_store(synthetic_store(tmp_path / "s")))["binary"]
+    f = m.forest()
+    for i in (0, 7):
+        pred, w = m.predict(m.X[i])
+        assert np.allclose(pred, f.predict(m.X[i:i + 1])[0])
+        assert np.isclose(w.sum(), 1.0) and (w >= 0).all()
+    excl = np.arange(len(m.X)) == 3
+    _, w = m.predict(m.X[3], exclude=excl)
+    assert w[3] == 0.0     # a held-out task never supports its own prediction
+
+
 def test_meta_model_learns_the_rule(tmp_path):
     store = load_store(synthetic_store(tmp_path / "s"))
     models = build_metamodels(store)
     m = models["binary"]
     assert m.raw.shape == (40, 4)
     res = evaluate_portfolio(models)["binary"]
-    ours = res["methods"]["knn k=10 shrink=0.3 + greedy top-5"]
+    ours = res["methods"][OURS]
     single = res["methods"]["single best (mean rank)"]
     assert ours["top1_median"] < 0.02 < single["top1_mean"]
-    assert win_rates(res, "knn k=10 shrink=0.3 + greedy top-5")["random config (expected)"] > 0.9
+    assert win_rates(res, OURS)["random config (expected)"] > 0.9
     # a big table gets hgb first, a small one linear
     i_big = int(np.argmax(m.n_rows))
     order, *_ = rank_configs(m, m.X[i_big], exclude=np.arange(40) == i_big)
@@ -110,9 +130,14 @@ def test_recommend_cli(run, regression_csv, binary_csv):
     assert doc["kind"] == "regression" and len(doc["recommendations"]) == 3
     r = doc["recommendations"][0]
     assert r["config"]["family"] in FAMILIES and 0 <= r["predicted"] <= 1
-    assert r["support"] and doc["neighbours"][0]["distance"] <= doc["neighbours"][-1]["distance"]
+    near = doc["neighbours"]
+    assert r["support"] and near
+    if doc["out_of_range"]:
+        assert near[0]["distance"] <= near[-1]["distance"]
+    else:
+        assert near[0]["weight"] >= near[-1]["weight"] > 0
     text = run("recommend", binary_csv).stdout
-    assert " 1. " in text and "supported by:" in text and "nearest past tasks:" in text
+    assert " 1. " in text and "supported by:" in text and " past tasks: " in text
 
 
 def test_fit_uses_the_recommendation_first(run, binary_csv, tmp_path):

@@ -214,7 +214,7 @@ def evaluate(store, as_json, quiet):
     top-5 regret per task kind; (b) on OpenML's logged RandomForest, AdaBoost
     and SVC runs: ranking each held-out task's own configs.
     """
-    from metabase._loto import evaluate_openml, evaluate_portfolio, win_rates
+    from metabase._loto import OURS, OURS_B, evaluate_openml, evaluate_portfolio, win_rates
     from metabase._metamodel import build_metamodels
 
     from .._report import Progress, emit_json
@@ -227,16 +227,14 @@ def evaluate(store, as_json, quiet):
                       for k, m in models.items())
     log(f"(a) portfolio: {sizes}")
     a = evaluate_portfolio(models)
-    ours = "knn k=10 shrink=0.3 + greedy top-5"
     for table in a.values():
-        table["ours"] = ours
-        table["win_rate_top1"] = win_rates(table, ours)
+        table["ours"] = OURS
+        table["win_rate_top1"] = win_rates(table, OURS)
     log("(b) OpenML logged runs")
     b = evaluate_openml(st)
-    ours_b = "ours: neighbour-weighted kernel surrogate"
     for table in b.values():
-        table["ours"] = ours_b
-        table["win_rate_top1"] = win_rates(table, ours_b)
+        table["ours"] = OURS_B
+        table["win_rate_top1"] = win_rates(table, OURS_B)
     doc = {"portfolio": a, "openml": b, "seconds": round(time.perf_counter() - t0, 1)}
     if as_json:
         for part in (a, b):

@@ -51,8 +51,9 @@ def recommend(data, target, task, top, store, as_json, quiet):
                         + f" d={s['distance']:.2f} {s['normalised_score']:.2f}"
                         for s in r["support"])
         lines.append(f"      supported by: {sup}")
-    near = ", ".join(f"{n['name']} ({n['distance']:.2f})" for n in advice.neighbours[:5])
-    lines.append(f"nearest past tasks: {near}")
+    near = ", ".join(f"{n['name']} (w={n['weight']:.2f}, d={n['distance']:.2f})"
+                     for n in advice.neighbours[:5])
+    lines.append(("nearest" if advice.out_of_range else "supporting") + f" past tasks: {near}")
     lines += [f"note: {n}" for n in advice.notes]
     lines.append(f"({doc['seconds']['total']:.2f} s, of which profile {profile_seconds:.2f} s)")
     click.echo("\n".join(lines))

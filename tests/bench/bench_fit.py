@@ -130,14 +130,20 @@ def read_done(path: Path) -> set:
 
 
 def append_row(path: Path, row: dict) -> None:
-    new = not path.exists() or path.stat().st_size == 0
-    with open(path, "a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new:
-            w.writeheader()
-        w.writerow({k: row.get(k, "") for k in FIELDS})
-        fh.flush()
-        os.fsync(fh.fileno())
+    """One row, written with a single ``write`` (``--jobs`` children share the file)."""
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=FIELDS)
+    if not path.exists() or path.stat().st_size == 0:
+        w.writeheader()
+    w.writerow({k: row.get(k, "") for k in FIELDS})
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, buf.getvalue().encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _list(text: str | None, cast=str) -> list:
@@ -159,6 +165,12 @@ def parse_args(argv=None):
     p.add_argument("--flaml-python", type=Path, default=ROOT / ".venv-bench" / "bin" / "python")
     p.add_argument("--store", help="metabase store passed to automl fit (default: shipped)")
     p.add_argument("--list", action="store_true", help="print the fixed table list and exit")
+    p.add_argument("--names", action="store_true",
+                   help="print the fixed list's names, comma-separated, and exit")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="run the tables in this many processes at once (each method still "
+                        "gets one core: use at most the machine's cores)")
+    p.add_argument("--shard", help=argparse.SUPPRESS)     # "i/n": tables i, i+n, ... (--jobs)
     return p.parse_args(argv)
 
 
@@ -169,6 +181,9 @@ def main(argv=None) -> int:
     if args.list:
         for name, why in TABLES:
             print(f"{name:<24} {why}")
+        return 0
+    if args.names:
+        print(",".join(name for name, _ in TABLES))
         return 0
     if args.summary:
         if not args.out.exists():
@@ -213,6 +228,11 @@ def main(argv=None) -> int:
         if not ok:
             methods.remove("flaml")
     signal.signal(signal.SIGTERM, _interrupt)
+    if args.jobs > 1:
+        return run_shards(args, argv)
+    if args.shard:
+        i, n = (int(v) for v in args.shard.split("/"))
+        names = names[i::n]
     done = read_done(args.out) if args.resume else set()
     meta = manifest()
     seen = metabase_tables(args.store)
@@ -225,6 +245,47 @@ def main(argv=None) -> int:
     print()
     print_summary(args.out)
     return 0
+
+
+def run_shards(args, argv) -> int:
+    """``--jobs N``: N child processes, each on every N-th table, appending to one CSV.
+
+    Each row is one ``write`` to a file opened for appending (atomic on a local
+    file system), so the children's rows do not interleave.
+    """
+    import subprocess
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    drop = {"--jobs", "--force"}
+    rest, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a in drop or a.split("=")[0] in drop:
+            skip = a == "--jobs"
+            continue
+        rest.append(a)
+    if not args.out.exists() or args.out.stat().st_size == 0:
+        with open(args.out, "w", newline="") as fh:
+            csv.DictWriter(fh, fieldnames=FIELDS).writeheader()
+    children = [subprocess.Popen([sys.executable, __file__, *rest, "--resume",
+                                  "--shard", f"{i}/{args.jobs}"])
+                for i in range(args.jobs)]
+    try:
+        codes = [c.wait() for c in children]
+    except KeyboardInterrupt:
+        for c in children:
+            c.send_signal(signal.SIGINT)
+        codes = [c.wait() for c in children]
+        print(f"\ninterrupted: finished rows are in {args.out}; go on with --resume",
+              file=sys.stderr)
+        return 130
+    from _summary import print_summary
+
+    print()
+    print_summary(args.out)
+    return max(codes)
 
 
 def run_all(budgets, splits, names, methods, meta, seen, done, args) -> None:
@@ -260,8 +321,10 @@ def run_all(budgets, splits, names, methods, meta, seen, done, args) -> None:
                         continue
                     for method in todo:
                         count += 1
-                        print(f"[{count}/{total}] {_fmt(budget)} s  {name}  split {split}  "
-                              f"{method} ...", end=" ", flush=True)
+                        head = (f"[{count}/{total}{' shard ' + args.shard if args.shard else ''}]"
+                                f" {_fmt(budget)} s  {name}  split {split}  {method} ...")
+                        if not args.shard:      # children print whole lines only
+                            print(head, end=" ", flush=True)
                         run = MethodRun(method, train, test, kind, budget, seed, workdir, env,
                                         args.flaml_python, args.store)
                         row = run_method(run)
@@ -275,7 +338,8 @@ def run_all(budgets, splits, names, methods, meta, seen, done, args) -> None:
                         append_row(args.out, row)
                         what = (f"{row['metric']} {float(row['score']):.4f}"
                                 if row["status"] == "ok" else f"{row['status']}: {row['error']}")
-                        print(f"{what}  ({float(row['wall'] or 0):.1f} s)", flush=True)
+                        print((head + " " if args.shard else "")
+                              + f"{what}  ({float(row['wall'] or 0):.1f} s)", flush=True)
                 finally:
                     shutil.rmtree(workdir, ignore_errors=True)
 

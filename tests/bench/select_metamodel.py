@@ -1,0 +1,177 @@
+"""Choose the meta-model by measurement: leave-one-task-out on our portfolio runs.
+
+For every task kind, every candidate meta-model is trained on all tasks but
+one, ranks the configs for the held-out task, and is scored by the regret of
+its top-1 and best-of-top-5 (the held-out task's best known score minus the
+recommended config's). Candidates: the single best config (by mean rank and by
+mean normalised score), nearest-neighbour averaging with several feature sets,
+``k`` and shrinkage, and per-config random-forest / extra-trees surrogates
+predicting the normalised score from the meta-features.
+
+Usage (from the repository root)::
+
+    .venv/bin/python tests/bench/select_metamodel.py [--store DIR] [--json OUT]
+
+The numbers are LOTO estimates over 35-55 tasks per kind: differences of a
+few thousandths are within noise, and picking the best of many candidates on
+the same LOTO flatters the winner a little (the chosen setting should also be
+stable across kinds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from metabase._loto import _regret  # noqa: E402
+from metabase._metamodel import FeatureScaler, build_metamodels, normalise  # noqa: E402
+from metabase._metrics import METRICS  # noqa: E402
+from metabase._store import load_store  # noqa: E402
+
+
+def normalisers(raw, gib):
+    s = raw if gib else -raw
+    best = np.nanmax(s, axis=1, keepdims=True)
+    worst = np.nanmin(s, axis=1, keepdims=True)
+    out = {"median-best": normalise(raw, gib)}
+    out["minmax"] = np.nan_to_num((s - worst) / np.where(best - worst > 0, best - worst, 1), nan=0)
+    filled = np.where(np.isnan(s), worst - 1, s)
+    r = np.argsort(np.argsort(-filled, axis=1), axis=1)
+    out["rank"] = 1 - r / (s.shape[1] - 1)
+    # within 1 % of the task's spread of the best: "near-best" indicator, smoothed
+    out["regret-exp"] = np.nan_to_num(np.exp(-(best - s) / np.where(
+        best - np.nanmedian(s, axis=1, keepdims=True) > 0,
+        best - np.nanmedian(s, axis=1, keepdims=True), 1)), nan=0)
+    return out
+
+
+def features(store, m, which):
+    tasks = store.tasks.set_index("task_key").loc[m.task_keys]
+    if which == "shipped":
+        return m.X
+    names = FeatureScaler.choose(tasks, store.meta_feature_names)
+    if which.startswith("core"):
+        core = [n for n in names if any(n.startswith(p) for p in CORE)]
+        names = core
+    sc = FeatureScaler(names).fit(tasks)
+    return sc.transform(tasks[names].to_numpy(dtype=float))
+
+
+CORE = ("NumberOfInstances", "NumberOfFeatures", "Dimensionality", "NumberOfClasses",
+        "PercentageOfSymbolic", "PercentageOfMissing", "MajorityClass", "MinorityClass",
+        "ClassEntropy", "kNN1N", "DecisionStump", "NaiveBayes", "REPTree", "RandomTree",
+        "J48", "MeanSkewness", "MeanKurtosis", "MeanMutualInformation",
+        "EquivalentNumberOfAtts", "target_", "Target")
+
+
+def knn_scores(X, N, i, k, shrink, metric="l2"):
+    others = np.arange(len(X)) != i
+    idx = np.flatnonzero(others)
+    if metric == "l2":
+        d = np.sqrt(((X[idx] - X[i]) ** 2).mean(axis=1))
+    else:
+        d = np.abs(X[idx] - X[i]).mean(axis=1)
+    o = np.argsort(d, kind="stable")[:k]
+    w = 1.0 / (d[o] + 1e-3)
+    local = (N[idx[o]] * w[:, None]).sum(axis=0) / w.sum()
+    return (1 - shrink) * local + shrink * N[idx].mean(axis=0), idx[o], w
+
+
+def greedy(pred, Nn, w, top=5):
+    ranked = list(np.argsort(-pred, kind="stable"))
+    chosen = [ranked[0]]
+    w = w / w.sum()
+    best = Nn[:, ranked[0]].copy()
+    while len(chosen) < top:
+        gain = (w[:, None] * np.maximum(Nn, best[:, None])).sum(axis=0) + 1e-3 * pred
+        gain[chosen] = -np.inf
+        c = int(np.argmax(gain))
+        chosen.append(c)
+        best = np.maximum(best, Nn[:, c])
+    return chosen + [c for c in ranked if c not in chosen]
+
+
+def forest_scores(X, N, i, kind="rf", seed=0):
+    from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
+
+    others = np.arange(len(X)) != i
+    cls = RandomForestRegressor if kind == "rf" else ExtraTreesRegressor
+    f = cls(n_estimators=200, min_samples_leaf=2, max_features=0.5, random_state=seed,
+            n_jobs=1).fit(X[others], N[others])
+    return f.predict(X[i:i + 1])[0]
+
+
+def evaluate(m, store, quick=False):
+    gib = METRICS[m.metric].greater_is_better
+    norms = normalisers(m.raw, gib)
+    feats = {w: features(store, m, w) for w in ("shipped", "per-kind", "core")}
+    n = len(m.raw)
+    res = {}
+
+    def add(name, order, i):
+        r1, failed = _regret(m.raw[i], order[:1], gib)
+        r5, _ = _regret(m.raw[i], order[:5], gib)
+        e = res.setdefault(name, {"top1": [], "top5": [], "failed": 0})
+        e["top1"].append(r1)
+        e["top5"].append(r5)
+        e["failed"] += int(failed)
+
+    for i in range(n):
+        others = np.arange(n) != i
+        for nname, N in norms.items():
+            sb = N[others].mean(axis=0)
+            add(f"single best, mean {nname}", list(np.argsort(-sb, kind="stable")), i)
+        for fname, X in feats.items():
+            for nname in ("median-best", "rank", "regret-exp"):
+                N = norms[nname]
+                for k, shrink in ((5, 0.0), (10, 0.0), (10, 0.3), (20, 0.3), (30, 0.5)):
+                    pred, o, w = knn_scores(X, N, i, k, shrink)
+                    order = greedy(pred, N[o], w)
+                    add(f"knn {fname} {nname} k={k} s={shrink} greedy", order, i)
+                if quick or fname == "shipped" or nname == "regret-exp":
+                    continue
+                for fk in ("rf", "et"):
+                    pred = forest_scores(X, N, i, fk)
+                    add(f"{fk} {fname} {nname}", list(np.argsort(-pred, kind="stable")), i)
+    out = {}
+    for name, e in res.items():
+        a1, a5 = np.array(e["top1"]), np.array(e["top5"])
+        out[name] = {"top1_mean": a1.mean(), "top1_median": float(np.median(a1)),
+                     "top5_mean": a5.mean(), "top5_median": float(np.median(a5)),
+                     "failed": e["failed"]}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--store", type=Path)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--quick", action="store_true", help="nearest neighbours only")
+    a = ap.parse_args()
+    store = load_store(a.store)
+    t0 = time.perf_counter()
+    all_out = {}
+    for kind, m in build_metamodels(store).items():
+        out = evaluate(m, store, a.quick)
+        all_out[kind] = out
+        print(f"\n{kind}: {len(m.raw)} tasks x {len(m.configs)} configs ({m.metric})")
+        print(f"  {'method':58s} {'top1 mean':>9s} {'median':>8s} {'top5 mean':>9s} "
+              f"{'median':>8s} fail")
+        for name, v in sorted(out.items(), key=lambda kv: kv[1]["top1_median"]):
+            print(f"  {name:58s} {v['top1_mean']:9.4f} {v['top1_median']:8.4f} "
+                  f"{v['top5_mean']:9.4f} {v['top5_median']:8.4f} {v['failed']:4d}")
+    print(f"\n({time.perf_counter() - t0:.0f} s)")
+    if a.json:
+        a.json.write_text(json.dumps(all_out, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    main()
