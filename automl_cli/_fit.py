@@ -220,6 +220,15 @@ def _search_rows(X, y, problem, seed, notes, cap):
     return X.iloc[idx].reset_index(drop=True), y[idx]
 
 
+def _quiet_fit(pipeline, X, y):
+    """Fit without library warnings on stderr (the trials silence theirs the same way)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pipeline.fit(X, y)
+
+
 def _final(config, X, y, problem, schema, metric, splits, holdout, options, budget, timings,
            notes, log, best, per_fit, interrupted=False):
     """Fresh repeated k-fold on every metric, then the refit on all rows."""
@@ -230,7 +239,7 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
     # improves the score's estimate; with the time left it falls back to the search's.
     t1 = time.perf_counter()
     log("refit on all rows")
-    out = run_isolated(lambda: make().fit(X, y), timeout=budget.timeout(SAVE_RESERVE),
+    out = run_isolated(lambda: _quiet_fit(make(), X, y), timeout=budget.timeout(SAVE_RESERVE),
                        memory_limit=options.memory_limit)
     if not out.ok:
         raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
