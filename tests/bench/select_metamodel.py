@@ -150,13 +150,42 @@ def evaluate(m, store, quick=False):
     return out
 
 
+def forest_sweep(store) -> None:
+    """The shipped meta-model (``rank_configs``) under other extra-trees settings."""
+    import itertools
+
+    import metabase._metamodel as mm
+
+    models = build_metamodels(store)
+    saved = mm.MIN_SAMPLES_LEAF, mm.MAX_FEATURES
+    print("leaf max_features  per kind: top-1 median regret, top-5 mean regret")
+    for leaf, mf in itertools.product((1, 2, 3, 5), (0.33, 0.5, 1.0)):
+        mm.MIN_SAMPLES_LEAF, mm.MAX_FEATURES = leaf, mf
+        line = []
+        for kind, m in models.items():
+            gib = METRICS[m.metric].greater_is_better
+            r1, r5 = [], []
+            for i in range(len(m.X)):
+                order = mm.rank_configs(m, m.X[i], exclude=np.arange(len(m.X)) == i)[0]
+                r1.append(_regret(m.raw[i], order[:1], gib)[0])
+                r5.append(_regret(m.raw[i], order[:5], gib)[0])
+            line.append(f"{kind} {np.median(r1):.4f} {np.mean(r5):.4f}")
+        print(f"{leaf:4d} {mf:12.2f}  " + " | ".join(line), flush=True)
+    mm.MIN_SAMPLES_LEAF, mm.MAX_FEATURES = saved
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--store", type=Path)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--quick", action="store_true", help="nearest neighbours only")
+    ap.add_argument("--forest-sweep", action="store_true",
+                    help="only the shipped meta-model under other extra-trees settings")
     a = ap.parse_args()
     store = load_store(a.store)
+    if a.forest_sweep:
+        forest_sweep(store)
+        return
     t0 = time.perf_counter()
     all_out = {}
     for kind, m in build_metamodels(store).items():
