@@ -55,22 +55,24 @@ def _ignore_signals():
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def interruptible(command):
+def interruptible(command=None, *, message="interrupted; nothing was saved"):
     """Turn a KeyboardInterrupt inside ``command`` into exit code 130 with one line
-    (click would print "Aborted!" and exit 1)."""
+    (click would print "Aborted!" and exit 1); ``message`` says what was kept."""
     import functools
 
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except KeyboardInterrupt:
-            _ignore_signals()
-            raise Interrupted("interrupted; nothing was saved") from None
-    return wrapper
+    def decorate(command):
+        @functools.wraps(command)
+        def wrapper(*args, **kwargs):
+            try:
+                return command(*args, **kwargs)
+            except KeyboardInterrupt:
+                _ignore_signals()
+                raise Interrupted(message) from None
+        return wrapper
+    return decorate(command) if command is not None else decorate
 
 
 EXIT_CODES = {0: "ok", 1: "internal error", 2: "usage", 3: "score below --fail-under",
               4: "input data, schema or model directory problem",
               5: "no model within the budget", 6: "output cannot be written",
-              130: "interrupted before anything was saved"}
+              130: "interrupted before anything was saved (metabase build keeps finished runs)"}

@@ -54,7 +54,8 @@ Examples:
               help="Run the (table, config) units on this Dask cluster (also "
               "$AUTOML_DASK_SCHEDULER); the workers must see --shared at the same path.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-@interruptible
+@interruptible(message="interrupted: the finished portfolio runs are kept in the history "
+                       "folder; run the same command again to go on; the store was not written")
 def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, openml_suite,
           openml_tasks, openml_flows, dask_scheduler, exclude, quiet):
     """Run the portfolio on every table of --shared (resumable) and write the store."""
@@ -141,8 +142,9 @@ def info(store, as_json):
 
     t0 = time.perf_counter()
     st = _load(store)
+    load_seconds = round(time.perf_counter() - t0, 3)     # the load alone, not the summary
     doc = store_info(st)
-    doc["load_seconds"] = round(time.perf_counter() - t0, 3)
+    doc["load_seconds"] = load_seconds
     doc["size_bytes"] = sum(p.stat().st_size for p in Path(st.path).iterdir())
     if as_json:
         emit_json(doc)
