@@ -156,3 +156,10 @@ def test_profile_cli(run, multiclass_csv):
     text = run("profile", multiclass_csv, "--groups", "simple").stdout
     assert "NumberOfFeatures" in text and "ClassEntropy" not in text
     assert run("profile", multiclass_csv, "--groups", "nope").exit_code == 2
+
+
+def test_a_missing_store_is_a_usage_error_not_a_silent_fallback(run, binary_csv, tmp_path):
+    for cmd in (["fit", binary_csv, "-o", tmp_path / "m"], ["recommend", binary_csv]):
+        res = run(*cmd, "--store", tmp_path / "no-store")
+        assert res.exit_code == 2 and "does not exist" in res.stderr
+    assert not (tmp_path / "m").exists()

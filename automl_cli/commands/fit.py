@@ -47,7 +47,7 @@ Examples:
               "(for losses: higher) than this. The model is saved all the same.")
 @click.option("--no-metalearning", is_flag=True, help="Start from scikit-learn's defaults "
               "instead of the metabase's recommendations (for comparison).")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--store", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Metabase store. Default: the shipped one.")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")

@@ -18,7 +18,7 @@ Examples:
               default="auto", show_default=True)
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True,
               help="How many configs.")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--store", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Metabase store. Default: the shipped one.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")

@@ -124,6 +124,12 @@ def print_overall(df: pd.DataFrame, t: pd.DataFrame) -> None:
             print(f"  {m:<14} {_f(mt['rank'].mean(), '.2f'):>9} {_f(mt['norm'].mean(), '.3f'):>9} "
                   f"{int(best.get(m, 0)):>7} {_f(md['wall'].median(), '.1f'):>11} {ov:>11} "
                   f"{over:>10} {int((~md['ok']).sum()):>3}/{len(md)}")
+        auto = bd[(bd["method"] == "automl") & bd["ok"]]
+        if len(auto):
+            blind = auto["detail"].fillna("").str.contains("no advice")
+            print(f"  automl ran with the metabase's advice on {int((~blind).sum())} of "
+                  f"{len(auto)} runs" + (" (the others: no meta-learning, see detail)"
+                                         if blind.any() else ""))
         fails = bd[~bd["ok"]]
         for _, r in fails.iterrows():
             print(f"  failed: {r['method']} on {r['table']} split {r['split']}: {r['status']} "

@@ -228,6 +228,11 @@ def main(argv=None) -> int:
         if not ok:
             methods.remove("flaml")
     signal.signal(signal.SIGTERM, _interrupt)
+    if args.store:      # the methods run in a temporary directory: a relative path would miss
+        args.store = str(Path(args.store).resolve())
+        if not Path(args.store).is_dir():
+            print(f"error: --store {args.store}: no such directory", file=sys.stderr)
+            return 2
     if args.jobs > 1:
         return run_shards(args, argv)
     if args.shard:
