@@ -23,6 +23,14 @@ def label_str(value) -> str:
     return str(value)
 
 
+def clean_name(name, i: int) -> str:
+    """``name`` without the characters LightGBM rejects, unique by its position."""
+    import re
+
+    clean = re.sub(r'[",:\[\]{}]', "_", str(name))
+    return clean if clean == str(name) else f"{clean}__{i}"
+
+
 def main(argv) -> int:
     _, train, test, task, metric, budget, seed, pred_out, report_out = argv
     import warnings
@@ -35,6 +43,10 @@ def main(argv) -> int:
     t_fit = time.perf_counter()
     frame = pd.read_csv(train, na_values=["?"])
     X, y = frame.drop(columns=["target"]), frame["target"]
+    # LightGBM refuses feature names with JSON characters (spambase has "char_freq_;"
+    # and the like): rename as a FLAML user would have to
+    names = {c: clean_name(c, i) for i, c in enumerate(X.columns)}
+    X = X.rename(columns=names)
     automl = AutoML()
     automl.fit(X, y, task=task, time_budget=float(budget), metric=metric, n_jobs=1,
                seed=int(seed), verbose=0)
@@ -42,7 +54,7 @@ def main(argv) -> int:
     fit_wall = time.time() - float(os.environ.get("BENCH_T0", time.time()))
     t_pred = time.perf_counter()
     test_frame = pd.read_csv(test, na_values=["?"])
-    Xt = test_frame.drop(columns=["target"])
+    Xt = test_frame.drop(columns=["target"]).rename(columns=names)
     if task == "classification":
         proba = automl.predict_proba(Xt)
         classes = list(automl.classes_)
