@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from metabase._loto import _regret  # noqa: E402
-from metabase._metamodel import FeatureScaler, build_metamodels, normalise  # noqa: E402
+from metabase._metamodel import (FeatureScaler, build_metamodels, greedy_top,  # noqa: E402
+                                  normalise)
 from metabase._metrics import METRICS  # noqa: E402
 from metabase._store import load_store  # noqa: E402
 
@@ -85,20 +86,6 @@ def knn_scores(X, N, i, k, shrink, metric="l2"):
     return (1 - shrink) * local + shrink * N[idx].mean(axis=0), idx[o], w
 
 
-def greedy(pred, Nn, w, top=5):
-    ranked = list(np.argsort(-pred, kind="stable"))
-    chosen = [ranked[0]]
-    w = w / w.sum()
-    best = Nn[:, ranked[0]].copy()
-    while len(chosen) < top:
-        gain = (w[:, None] * np.maximum(Nn, best[:, None])).sum(axis=0) + 1e-3 * pred
-        gain[chosen] = -np.inf
-        c = int(np.argmax(gain))
-        chosen.append(c)
-        best = np.maximum(best, Nn[:, c])
-    return chosen + [c for c in ranked if c not in chosen]
-
-
 def forest_scores(X, N, i, kind="rf", seed=0):
     from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 
@@ -134,7 +121,7 @@ def evaluate(m, store, quick=False):
                 N = norms[nname]
                 for k, shrink in ((5, 0.0), (10, 0.0), (10, 0.3), (20, 0.3), (30, 0.5)):
                     pred, o, w = knn_scores(X, N, i, k, shrink)
-                    order = greedy(pred, N[o], w)
+                    order = greedy_top(pred, N[o], w)
                     add(f"knn {fname} {nname} k={k} s={shrink} greedy", order, i)
                 if quick or fname == "shipped" or nname == "regret-exp":
                     continue
