@@ -73,7 +73,9 @@ def evaluate_portfolio(models: dict) -> dict:
     result = {}
     for kind, m in models.items():
         gib = METRICS[m.metric].greater_is_better
-        n_tasks, n_cfg = m.raw.shape
+        n_cfg = m.raw.shape[1]
+        own = np.flatnonzero(m.own)         # pooled tasks of the other kind only train
+        n_tasks = len(own)
         rows: dict[str, dict] = {}
 
         def add(name, r1, r5, failed, rows=rows):
@@ -82,7 +84,7 @@ def evaluate_portfolio(models: dict) -> dict:
             e["top5"].append(r5)
             e["failed_top1"] += int(failed)
 
-        for i in range(n_tasks):
+        for i in own:
             for name, order in portfolio_methods(m, i).items():
                 r1, failed = _regret(m.raw[i], order[:1], gib)
                 r5, _ = _regret(m.raw[i], order[:5], gib)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import pandas as pd
+
 from ._metrics import METRICS
 
 #: Meta-feature columns used when at most this share of tasks lacks them.
@@ -112,7 +114,8 @@ class FeatureScaler:
 
 @dataclass
 class MetaModel:
-    """Past tasks of one kind (binary, multiclass or regression), configs and scores."""
+    """Past tasks, configs and scores for one kind of new task (binary, multiclass or
+    regression); with pooling, the tasks of the other classification kind too (``own``)."""
 
     kind: str
     metric: str
@@ -127,7 +130,17 @@ class MetaModel:
     X: np.ndarray            # tasks x features, scaled
     scaler: FeatureScaler
     notes: list = field(default_factory=list)
-    _forest: object = field(default=None, repr=False)
+    own: np.ndarray = None   # the tasks of this kind (the others only train the surrogate)
+    task_metrics: list = None  # each task's metric (the scores in ``raw``)
+    _shared: object = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.own is None:
+            self.own = np.ones(len(self.X), bool)
+        if self.task_metrics is None:
+            self.task_metrics = [self.metric] * len(self.X)
+        if self._shared is None:
+            self._shared = _Shared()
 
     def distances(self, x: np.ndarray) -> np.ndarray:
         return np.sqrt(((self.X - x) ** 2).mean(axis=1))
@@ -140,8 +153,8 @@ class MetaModel:
 
     def forest(self, exclude: np.ndarray | None = None):
         """The surrogate fitted on all tasks (cached) or on all but ``exclude``."""
-        if exclude is None and self._forest is not None:
-            return self._forest
+        if exclude is None and self._shared.forest is not None:
+            return self._shared.forest
         from sklearn.ensemble import ExtraTreesRegressor
 
         keep = np.ones(len(self.X), bool) if exclude is None else ~exclude
@@ -151,7 +164,7 @@ class MetaModel:
         f.rows_ = np.flatnonzero(keep)
         f.leaves_ = f.apply(self.X[keep])
         if exclude is None:
-            self._forest = f
+            self._shared.forest = f
         return f
 
     def predict(self, x: np.ndarray, exclude: np.ndarray | None = None):
@@ -222,54 +235,89 @@ def rank_configs(m: "MetaModel", x: np.ndarray, exclude: np.ndarray | None = Non
     return greedy_top(pred, m.norm, weights, top), pred, weights
 
 
-def build_metamodels(store, source: str = "portfolio") -> dict[str, MetaModel]:
-    """One meta-model per task kind from the store's complete (portfolio) runs."""
+def build_metamodels(store, source: str = "portfolio",
+                     pool_classification: bool = True) -> dict[str, MetaModel]:
+    """Meta-models for binary, multiclass and regression tasks from the store's complete
+    (portfolio) runs.
+
+    ``pool_classification``: binary and multiclass tasks train one surrogate together
+    (each task's configs rank-normalised on its own metric, ROC AUC or log loss; the
+    number of classes is then a meta-feature); each kind's model is evaluated and
+    reports regret on its own tasks only. Measured (``select_metamodel.py --pool``):
+    with a few dozen tasks per kind, pooling halves the noise of the leaves.
+    """
     tasks = store.tasks[store.tasks["source"] == source].set_index("task_key")
     runs = store.runs[store.runs["source"] == source]
-    models = {}
-    for kind in ("binary", "multiclass", "regression"):
-        if kind == "regression":
-            sub = tasks[tasks["task"] == "regression"]
+    groups = {"regression": tasks[tasks["task"] == "regression"]}
+    if "NumberOfClasses" in tasks:
+        clf = tasks[tasks["task"] == "classification"]
+        binary, multi = clf[clf["NumberOfClasses"] == 2], clf[clf["NumberOfClasses"] > 2]
+        if pool_classification:
+            groups["classification"] = clf[clf["NumberOfClasses"] >= 2]
         else:
-            if "NumberOfClasses" not in tasks:
-                continue
-            ncls = tasks["NumberOfClasses"]
-            want = (ncls == 2) if kind == "binary" else (ncls > 2)
-            sub = tasks[(tasks["task"] == "classification") & want]
-        if len(sub) < 3:
+            groups["binary"], groups["multiclass"] = binary, multi
+    models = {}
+    for group, sub in groups.items():
+        metric_of = pd.Series(np.where(sub["task"] == "regression", "r2", np.where(
+            sub.get("NumberOfClasses", pd.Series(2, index=sub.index)) == 2,
+            "roc_auc", "log_loss")), index=sub.index)
+        r = runs[runs["task_key"].isin(sub.index)]
+        r = r[r["metric"].to_numpy() == metric_of.reindex(r["task_key"]).to_numpy()]
+        pooled = _pooled_runs(r, sub)
+        if pooled is None:
             continue
-        metric = "r2" if kind == "regression" else ("roc_auc" if kind == "binary" else "log_loss")
-        r = runs[(runs["metric"] == metric) & runs["task_key"].isin(sub.index)]
-        score = r.pivot_table(index="task_key", columns="config_id", values="score",
-                              aggfunc="first", dropna=False)
-        ftime = r.pivot_table(index="task_key", columns="config_id", values="fit_time",
-                              aggfunc="first", dropna=False)
-        # configs run on (almost) every task of this kind; tasks with most configs done
-        cover = score.notna().sum(axis=0) + (r.groupby("config_id")["status"].apply(
-            lambda s: (s != "ok").sum()).reindex(score.columns).fillna(0))
-        cols = cover.index[cover >= 0.8 * len(score)]
-        score, ftime = score[cols], ftime.reindex(columns=cols)
-        done = r[r["config_id"].isin(cols)].groupby("task_key").size()
-        rows = done.index[done >= 0.9 * len(cols)].intersection(sub.index)
-        if len(rows) < 3:
-            continue
-        score, ftime = score.loc[rows], ftime.loc[rows]
-        cfg = r.drop_duplicates("config_id").set_index("config_id").loc[cols]
-        import json
-
-        configs = [{"id": cid, "family": f, "params": json.loads(p)}
-                   for cid, f, p in zip(cols, cfg["family"], cfg["params"])]
-        raw = score.to_numpy(dtype=float)
+        rows, cols, raw, ftime, configs = pooled
+        gib = np.array([METRICS[metric_of[k]].greater_is_better for k in rows])
+        norm = np.vstack([normalise_rank(raw[j:j + 1], bool(gib[j])) for j in range(len(rows))])
         names = FeatureScaler.choose(sub.loc[rows], store.meta_feature_names, core=True)
         scaler = FeatureScaler(names).fit(sub.loc[rows])
-        models[kind] = MetaModel(
-            kind, metric, list(rows), list(sub.loc[rows, "name"]),
-            [None if v is None or v != v else int(v)
-             for v in sub.loc[rows, "openml_dataset_id"].astype("float")],
-            configs, raw, normalise_rank(raw, METRICS[metric].greater_is_better),
-            ftime.to_numpy(dtype=float), sub.loc[rows, "n_rows"].to_numpy(dtype=float),
-            scaler.transform(sub.loc[rows, names].to_numpy(dtype=float)), scaler)
-    return models
+        shared = _Shared()
+        kinds = ["regression"] if group == "regression" else (
+            ["binary", "multiclass"] if group == "classification" else [group])
+        for kind in kinds:
+            metric = {"regression": "r2", "binary": "roc_auc", "multiclass": "log_loss"}[kind]
+            own = (metric_of.loc[rows] == metric).to_numpy()
+            if own.sum() < 1:
+                continue
+            models[kind] = MetaModel(
+                kind, metric, list(rows), list(sub.loc[rows, "name"]),
+                [None if v is None or v != v else int(v)
+                 for v in sub.loc[rows, "openml_dataset_id"].astype("float")],
+                configs, raw, norm, ftime, sub.loc[rows, "n_rows"].to_numpy(dtype=float),
+                scaler.transform(sub.loc[rows, names].to_numpy(dtype=float)), scaler,
+                own=own, task_metrics=list(metric_of.loc[rows]), _shared=shared)
+    return {k: models[k] for k in ("binary", "multiclass", "regression") if k in models}
+
+
+class _Shared:
+    """The surrogate fitted on all tasks, shared by the kinds that pool their tasks."""
+
+    forest = None
+
+
+def _pooled_runs(r, sub):
+    """(task keys, config ids, raw scores, fold fit times, configs) over the configs run on
+    (almost) every task and the tasks with (almost) every such config; None if < 3 tasks."""
+    import json
+
+    if r.empty:
+        return None
+    score = r.pivot_table(index="task_key", columns="config_id", values="score",
+                          aggfunc="first", dropna=False)
+    ftime = r.pivot_table(index="task_key", columns="config_id", values="fit_time",
+                          aggfunc="first", dropna=False)
+    cover = score.notna().sum(axis=0) + (r.groupby("config_id")["status"].apply(
+        lambda s: (s != "ok").sum()).reindex(score.columns).fillna(0))
+    cols = cover.index[cover >= 0.8 * len(score)]
+    done = r[r["config_id"].isin(cols)].groupby("task_key").size()
+    rows = done.index[done >= 0.9 * len(cols)].intersection(sub.index)
+    if len(rows) < 3:
+        return None
+    cfg = r.drop_duplicates("config_id").set_index("config_id").loc[cols]
+    configs = [{"id": cid, "family": f, "params": json.loads(p)}
+               for cid, f, p in zip(cols, cfg["family"], cfg["params"])]
+    return (rows, cols, score.loc[rows, cols].to_numpy(dtype=float),
+            ftime.reindex(columns=cols).loc[rows].to_numpy(dtype=float), configs)
 
 
 def kind_of(task: str, n_classes) -> str:

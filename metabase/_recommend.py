@@ -70,7 +70,9 @@ def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
     else:
         ranked, pred, weights = rank_configs(m, x, top=max(5, top))
         order = [j for j in np.argsort(-weights, kind="stable")[:10] if weights[j] > 0]
-        method = (f"extra-trees surrogate over {len(m.X)} past {kind} tasks "
+        pool = (f"{int(m.own.sum())} {kind} and {int((~m.own).sum())} other classification"
+                if (~m.own).any() else f"{len(m.X)} {kind}")
+        method = (f"extra-trees surrogate over {pool} past tasks "
                   f"({len(m.scaler.names)} meta-features); supporting tasks by weight")
     neighbours = [{"task": m.task_keys[j], "name": m.names[j], "openml_id": m.openml_ids[j],
                    "distance": round(float(dist[j]), 3), "weight": round(float(weights[j]), 3)}

@@ -15,16 +15,18 @@ from metabase._metamodel import build_metamodels, normalise, normalise_rank, ran
 from metabase._store import StoreError, load_store, new_header, write_store
 
 
-def synthetic_store(path, n_tasks=40, seed=0):
-    """Binary tasks whose best config depends on one meta-feature (the row count)."""
+def synthetic_store(path, n_tasks=40, seed=0, n_multiclass=0):
+    """Binary tasks whose best config depends on one meta-feature (the row count); then
+    ``n_multiclass`` three-class tasks (log loss: lower is better) with the same rule."""
     rng = np.random.default_rng(seed)
     fams = ["hgb", "linear", "knn", "rf"]
     configs = [{"family": f, "params": FAMILIES[f].defaults("classification")} for f in fams]
     tasks, runs = [], []
-    for t in range(n_tasks):
+    for t in range(n_tasks + n_multiclass):
         n = float(rng.choice([100, 200, 300, 20000, 40000, 60000]))
+        multi = t >= n_tasks
         mf = {q: 1.0 for q in QUALITY_NAMES}   # uninformative: constant, so unused
-        mf.update(NumberOfInstances=n, NumberOfClasses=2.0)
+        mf.update(NumberOfInstances=n, NumberOfClasses=3.0 if multi else 2.0)
         tasks.append({"task_key": f"table:t{t}", "source": "portfolio", "name": f"t{t}",
                       "openml_task_id": pd.NA, "openml_dataset_id": pd.NA,
                       "task": "classification", "n_rows": int(n), "licence": "test", **mf})
@@ -32,10 +34,12 @@ def synthetic_store(path, n_tasks=40, seed=0):
         for j, c in enumerate(configs):
             good = (c["family"] == "hgb") if big else (c["family"] == "linear")
             score = 0.9 + 0.05 * good + 0.01 * rng.normal()
+            if multi:
+                score = 1.5 - score          # a log loss
             runs.append({"task_key": f"table:t{t}", "source": "portfolio",
                          "config_id": config_key(c["family"], c["params"]),
                          "family": c["family"], "params": json.dumps(c["params"]),
-                         "metric": "roc_auc", "score": score, "score_std": 0.01, "n_folds": 5,
+                         "metric": "log_loss" if multi else "roc_auc", "score": score, "score_std": 0.01, "n_folds": 5,
                          "fit_time": 0.1 * (j + 1), "status": "ok"})
     tasks = pd.DataFrame(tasks)
     write_store(path, new_header(QUALITY_NAMES, {}, {}), tasks, pd.DataFrame(runs))
@@ -82,6 +86,25 @@ def test_meta_model_learns_the_rule(tmp_path):
     i_big = int(np.argmax(m.n_rows))
     order, *_ = rank_configs(m, m.X[i_big], exclude=np.arange(40) == i_big)
     assert m.configs[order[0]]["family"] == "hgb"
+
+
+def test_classification_kinds_pool_their_tasks(tmp_path):
+    """Binary and multiclass tasks train one surrogate, each normalised on its own metric
+    (log loss: lower is better); each kind is evaluated on its own tasks only."""
+    store = load_store(synthetic_store(tmp_path / "s", n_tasks=20, n_multiclass=15))
+    models = build_metamodels(store)
+    b, mc = models["binary"], models["multiclass"]
+    assert b.norm.shape == mc.norm.shape == (35, 4)
+    assert b.own.sum() == 20 and mc.own.sum() == 15 and not (b.own & mc.own).any()
+    assert b.forest() is mc.forest()            # one surrogate, fitted once
+    lin = [c["family"] for c in b.configs].index("linear")
+    small = b.n_rows < 1000
+    assert (b.norm[small, lin] == 1.0).all()    # best on every small table, either metric
+    res = evaluate_portfolio(models)
+    assert res["binary"]["tasks"] == 20 and res["multiclass"]["tasks"] == 15
+    assert res["multiclass"]["methods"][OURS]["top1_median"] < 0.02
+    apart = build_metamodels(store, pool_classification=False)
+    assert len(apart["binary"].X) == 20 and len(apart["multiclass"].X) == 15
 
 
 def test_store_refuses_other_spaces_and_formats(tmp_path):

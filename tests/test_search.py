@@ -55,3 +55,29 @@ def test_loss_metric_prefers_lower():
     pool = InlinePool(_runner({"hgb": ("ok", 0.5), "rf": ("ok", 0.3)}))
     res = search(_cands("hgb", "rf"), pool, "log_loss", Budget(None), None, lambda b: 0.0)
     assert res.best.config["family"] == "rf"
+
+
+def _recs(*configs):
+    return [{"config": c, "fit_time": None} for c in configs]
+
+
+def test_warm_start_runs_the_safety_default_second_once():
+    from metabase import FAMILIES, round_config
+
+    from automl_cli._tune import SAFETY_FAMILY, warm_candidates
+
+    safety = {"family": SAFETY_FAMILY,
+              "params": round_config(FAMILIES[SAFETY_FAMILY].defaults("classification"))}
+    lin = {"family": "linear", "params": FAMILIES["linear"].defaults("classification")}
+    knn = {"family": "knn", "params": FAMILIES["knn"].defaults("classification")}
+    pool = InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9), "knn": ("ok", 0.6)}))
+    gen = warm_candidates(_recs(lin, knn), "classification", 0)
+    res = search(gen, pool, "roc_auc", Budget(None), 3, lambda b: 0.0)
+    assert [(t.config["family"], t.source) for t in res.trials] == [
+        ("linear", "recommended"), (SAFETY_FAMILY, "default"), ("knn", "recommended")]
+    # recommended already (in any place): not run twice
+    gen = warm_candidates(_recs(lin, knn, safety), "classification", 0)
+    res = search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9),
+                                          "knn": ("ok", 0.6)})),
+                 "roc_auc", Budget(None), 3, lambda b: 0.0)
+    assert [t.source for t in res.trials] == ["recommended"] * 3

@@ -225,7 +225,8 @@ def evaluate(store, as_json, quiet):
     st = _load(store)
     t0 = time.perf_counter()
     models = build_metamodels(st)
-    sizes = ", ".join(f"{k} {m.raw.shape[0]} tasks x {m.raw.shape[1]} configs"
+    sizes = ", ".join(f"{k} {int(m.own.sum())} tasks x {m.raw.shape[1]} configs"
+                      + (f" (+{int((~m.own).sum())} pooled)" if (~m.own).any() else "")
                       for k, m in models.items())
     log(f"(a) portfolio: {sizes}")
     a = evaluate_portfolio(models)

@@ -11,6 +11,8 @@ predicting the normalised score from the meta-features.
 Usage (from the repository root)::
 
     .venv/bin/python tests/bench/select_metamodel.py [--store DIR] [--json OUT]
+    .venv/bin/python tests/bench/select_metamodel.py --pool    # pooled classification or not
+    .venv/bin/python tests/bench/select_metamodel.py --forest-sweep
 
 The numbers are LOTO estimates over 35-55 tasks per kind: differences of a
 few thousandths are within noise, and picking the best of many candidates on
@@ -152,13 +154,32 @@ def forest_sweep(store) -> None:
         for kind, m in models.items():
             gib = METRICS[m.metric].greater_is_better
             r1, r5 = [], []
-            for i in range(len(m.X)):
+            for i in np.flatnonzero(m.own):
                 order = mm.rank_configs(m, m.X[i], exclude=np.arange(len(m.X)) == i)[0]
                 r1.append(_regret(m.raw[i], order[:1], gib)[0])
                 r5.append(_regret(m.raw[i], order[:5], gib)[0])
             line.append(f"{kind} {np.median(r1):.4f} {np.mean(r5):.4f}")
         print(f"{leaf:4d} {mf:12.2f}  " + " | ".join(line), flush=True)
     mm.MIN_SAMPLES_LEAF, mm.MAX_FEATURES = saved
+
+
+def pool_compare(store) -> None:
+    """The shipped meta-model with binary and multiclass tasks pooled or apart (same LOTO
+    as ``automl metabase evaluate``, on each kind's own tasks)."""
+    from metabase._loto import OURS, evaluate_portfolio
+
+    for pool in (False, True):
+        res = evaluate_portfolio(build_metamodels(store, pool_classification=pool))
+        print(f"classification pooled: {pool}")
+        for kind, tab in res.items():
+            ms = tab["methods"]
+            best = min((v["top1_median"], k) for k, v in ms.items() if k.startswith("default"))
+            o, a = ms[OURS], ms["auto-sklearn 1.0 (25 NN, L1)"]
+            print(f"  {kind:10s} {tab['tasks']:3d} tasks  top-1 median {o['top1_median']:.4f} "
+                  f"(best default, {best[1]}: {best[0]:.4f}, ratio "
+                  f"{o['top1_median'] / max(best[0], 1e-12):.2f})  top-5 mean / median "
+                  f"{o['top5_mean']:.4f} / {o['top5_median']:.4f} (auto-sklearn 1.0: "
+                  f"{a['top5_mean']:.4f} / {a['top5_median']:.4f})", flush=True)
 
 
 def main():
@@ -168,14 +189,20 @@ def main():
     ap.add_argument("--quick", action="store_true", help="nearest neighbours only")
     ap.add_argument("--forest-sweep", action="store_true",
                     help="only the shipped meta-model under other extra-trees settings")
+    ap.add_argument("--pool", action="store_true",
+                    help="only the shipped meta-model, classification kinds pooled or apart")
     a = ap.parse_args()
     store = load_store(a.store)
     if a.forest_sweep:
         forest_sweep(store)
         return
+    if a.pool:
+        pool_compare(store)
+        return
     t0 = time.perf_counter()
     all_out = {}
-    for kind, m in build_metamodels(store).items():
+    # the candidates are compared per kind (each kind's scores on its own metric)
+    for kind, m in build_metamodels(store, pool_classification=False).items():
         out = evaluate(m, store, a.quick)
         all_out[kind] = out
         print(f"\n{kind}: {len(m.raw)} tasks x {len(m.configs)} configs ({m.metric})")
