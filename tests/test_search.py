@@ -81,3 +81,27 @@ def test_warm_start_runs_the_safety_default_second_once():
                                           "knn": ("ok", 0.6)})),
                  "roc_auc", Budget(None), 3, lambda b: 0.0)
     assert [t.source for t in res.trials] == ["recommended"] * 3
+
+
+def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
+    from metabase import FAMILIES
+
+    from automl_cli._tune import FIRST_RECOMMENDED, warm_candidates
+
+    fams = ["linear", "knn", "rf", "et", "mlp", "adaboost", "linear", "knn"]
+    recs = _recs(*({"family": f, "params": FAMILIES[f].defaults("classification")}
+                   for f in fams))
+    pool = InlinePool(_runner({f: ("ok", 0.5) for f in FAMILIES}))
+    res = search(warm_candidates(recs, "classification", 0, strategy="mixed"), pool, "roc_auc",
+                 Budget(None),
+                 FIRST_RECOMMENDED + 1 + 6, lambda b: 0.0)
+    sources = [t.source for t in res.trials]
+    assert sources[:FIRST_RECOMMENDED + 1] == ["recommended", "default"] + ["recommended"] * 4
+    assert sources[FIRST_RECOMMENDED + 1:] == ["local", "recommended", "random"] * 2
+    # the ranked list goes on where the top five stopped
+    later = [t for t in res.trials[FIRST_RECOMMENDED + 1:] if t.source == "recommended"]
+    assert [t.config["family"] for t in later] == fams[FIRST_RECOMMENDED:FIRST_RECOMMENDED + 2]
+    res = search(warm_candidates(recs, "classification", 0, strategy="local"),
+                 InlinePool(_runner({f: ("ok", 0.5) for f in FAMILIES})), "roc_auc",
+                 Budget(None), len(fams) + 3, lambda b: 0.0)
+    assert [t.source for t in res.trials][len(fams) + 1:] == ["local", "local"]
