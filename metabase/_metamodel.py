@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
 import pandas as pd
 
 from ._metrics import METRICS
@@ -130,15 +129,13 @@ class MetaModel:
     X: np.ndarray            # tasks x features, scaled
     scaler: FeatureScaler
     notes: list = field(default_factory=list)
-    own: np.ndarray = None   # the tasks of this kind (the others only train the surrogate)
-    task_metrics: list = None  # each task's metric (the scores in ``raw``)
+    own: np.ndarray = None   # the tasks of this kind (the others only train the surrogate;
+    #                          their ``raw`` scores are on their own metric)
     _shared: object = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.own is None:
             self.own = np.ones(len(self.X), bool)
-        if self.task_metrics is None:
-            self.task_metrics = [self.metric] * len(self.X)
         if self._shared is None:
             self._shared = _Shared()
 
@@ -243,8 +240,9 @@ def build_metamodels(store, source: str = "portfolio",
     ``pool_classification``: binary and multiclass tasks train one surrogate together
     (each task's configs rank-normalised on its own metric, ROC AUC or log loss; the
     number of classes is then a meta-feature); each kind's model is evaluated and
-    reports regret on its own tasks only. Measured (``select_metamodel.py --pool``):
-    with a few dozen tasks per kind, pooling halves the noise of the leaves.
+    reports regret on its own tasks only. Measured (``select_metamodel.py --pool``,
+    shipped store, 38 binary and 43 multiclass tasks): top-1 median regret 0.0069 ->
+    0.0050 (binary) and 0.0342 -> 0.0183 (multiclass) against per-kind surrogates.
     """
     tasks = store.tasks[store.tasks["source"] == source].set_index("task_key")
     runs = store.runs[store.runs["source"] == source]
@@ -285,7 +283,7 @@ def build_metamodels(store, source: str = "portfolio",
                  for v in sub.loc[rows, "openml_dataset_id"].astype("float")],
                 configs, raw, norm, ftime, sub.loc[rows, "n_rows"].to_numpy(dtype=float),
                 scaler.transform(sub.loc[rows, names].to_numpy(dtype=float)), scaler,
-                own=own, task_metrics=list(metric_of.loc[rows]), _shared=shared)
+                own=own, _shared=shared)
     return {k: models[k] for k in ("binary", "multiclass", "regression") if k in models}
 
 

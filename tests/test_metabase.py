@@ -39,7 +39,8 @@ def synthetic_store(path, n_tasks=40, seed=0, n_multiclass=0):
             runs.append({"task_key": f"table:t{t}", "source": "portfolio",
                          "config_id": config_key(c["family"], c["params"]),
                          "family": c["family"], "params": json.dumps(c["params"]),
-                         "metric": "log_loss" if multi else "roc_auc", "score": score, "score_std": 0.01, "n_folds": 5,
+                         "metric": "log_loss" if multi else "roc_auc", "score": score,
+                         "score_std": 0.01, "n_folds": 5,
                          "fit_time": 0.1 * (j + 1), "status": "ok"})
     tasks = pd.DataFrame(tasks)
     write_store(path, new_header(QUALITY_NAMES, {}, {}), tasks, pd.DataFrame(runs))
