@@ -122,7 +122,8 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
         advice = _advise(problem, options, notes, log, timings)
     if candidates is None and advice is not None:
         candidates = warm_candidates(advice.recommendations, problem.task, options.seed,
-                                     METRICS[metric].greater_is_better, len(ys))
+                                     METRICS[metric].greater_is_better, len(ys),
+                                     time_scale=len(ys) / max(1, len(y)))
     elif candidates is None:
         candidates = default_candidates(problem.task, len(ys), options.seed)
     log(f"search: {metric} by {folds}-fold cross-validation on {len(ys)} rows")

@@ -193,18 +193,21 @@ def fallback_candidates(task: str) -> list[tuple]:
 
 def warm_candidates(recommendations: list[dict], task: str, seed: int,
                     greater_is_better: bool = True, n_rows: int = 0,
-                    strategy: str | None = None):
+                    strategy: str | None = None, time_scale: float = 1.0):
     """The metabase's ranked configs first, then a local search around the best so far.
 
     With ``strategy="mixed"`` (see :data:`STRATEGY`), the top
     :data:`FIRST_RECOMMENDED` recommendations run first, then in turn: a local step
     around the best so far, the next recommended config, and a random config of a
-    random family. The second trial is the config the search
-    without meta-learning starts from (:data:`SAFETY_FAMILY`'s defaults) unless it
-    is recommended: when the budget allows two trials, a wrong first recommendation
-    costs one trial, not the model (measured, ``make bench`` at 10 s: without it, a
-    recommended tuned HistGradientBoosting on a 4,000-row subsample of cal-housing
-    scored R² 0.74 where the defaults scored 0.79, and no later trial recovered).
+    random family. The second trial is the config the search without meta-learning
+    starts from (:data:`SAFETY_FAMILY`'s defaults) unless it is the first (it is not
+    run again where the ranking has it): when the budget allows two trials, a wrong
+    first recommendation costs one trial, not the model (measured, ``make bench`` at
+    10 s: without it, a recommended tuned HistGradientBoosting on a 4,000-row sample
+    of cal-housing scored R² 0.74 where the defaults scored 0.79, and no later trial
+    recovered). The advice's expected fit times are for the whole table: they are
+    scaled by ``time_scale`` (search rows / table rows) before a trial is skipped
+    for want of time.
 
     The local steps are in the spirit of FLAML's CFO: a Gaussian step in the unit cube
     of the best config's family (categorical values flip with probability 0.2);
@@ -216,18 +219,31 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
     strategy = strategy or STRATEGY
     safety = {"family": SAFETY_FAMILY,
               "params": round_config(FAMILIES[SAFETY_FAMILY].defaults(task))}
-    recommended = {config_key(r["config"]["family"], r["config"]["params"])
-                   for r in recommendations}
-    need_safety = config_key(safety["family"], safety["params"]) not in recommended
+    safety_key = config_key(safety["family"], safety["params"])
+
+    def key(rec):
+        return config_key(rec["config"]["family"], rec["config"]["params"])
+
+    def seconds(rec):
+        # the advice's fit time is for the whole table; the search may run on a sample
+        t = rec.get("fit_time")
+        return None if t is None else t * time_scale
 
     def generate(state: SearchResult):
         usable = [r for r in recommendations
                   if not (r["config"]["family"] == "svm" and n_rows > MAX_SVM_ROWS)]
-        head = usable if strategy == "local" else usable[:FIRST_RECOMMENDED]
-        for i, rec in enumerate(head):
-            yield rec["config"], "recommended", rec.get("fit_time")
-            if i == 0 and need_safety:
-                yield safety, "default", None
+        n_head = len(usable) if strategy == "local" else FIRST_RECOMMENDED
+        if usable and key(usable[0]) != safety_key:
+            # second, and not again where the ranking has it; like the first trial of
+            # the search without meta-learning, not skipped on a predicted time (its
+            # trial's deadline still holds)
+            usable = [r for r in usable if key(r) != safety_key]
+            yield usable[0]["config"], "recommended", seconds(usable[0])
+            yield safety, "default", None
+            usable, n_head = usable[1:], n_head - 1
+        head = usable[:n_head]
+        for rec in head:
+            yield rec["config"], "recommended", seconds(rec)
         rest = iter(usable[len(head):])
         local = _local_steps(state, task, seed, greater_is_better)
         explore = default_candidates(task, n_rows, seed + 1, defaults=False)
@@ -244,7 +260,7 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
             elif kind == "ranked":
                 rec = next(rest, None)
                 if rec is not None:
-                    yield rec["config"], "recommended", rec.get("fit_time")
+                    yield rec["config"], "recommended", seconds(rec)
             else:
                 yield next(explore)
 

@@ -75,12 +75,19 @@ def test_warm_start_runs_the_safety_default_second_once():
     res = search(gen, pool, "roc_auc", Budget(None), 3, lambda b: 0.0)
     assert [(t.config["family"], t.source) for t in res.trials] == [
         ("linear", "recommended"), (SAFETY_FAMILY, "default"), ("knn", "recommended")]
-    # recommended already (in any place): not run twice
+    # ranked lower (the ranking has every portfolio config): still second, not run twice
     gen = warm_candidates(_recs(lin, knn, safety), "classification", 0)
     res = search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9),
                                           "knn": ("ok", 0.6)})),
-                 "roc_auc", Budget(None), 3, lambda b: 0.0)
-    assert [t.source for t in res.trials] == ["recommended"] * 3
+                 "roc_auc", Budget(None), 4, lambda b: 0.0)
+    assert [(t.config["family"], t.source) for t in res.trials][:3] == [
+        ("linear", "recommended"), (SAFETY_FAMILY, "default"), ("knn", "recommended")]
+    assert sum(t.config == safety for t in res.trials) == 1
+    # the top recommendation itself: nothing added
+    gen = warm_candidates(_recs(safety, lin), "classification", 0)
+    res = search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9)})),
+                 "roc_auc", Budget(None), 2, lambda b: 0.0)
+    assert [t.source for t in res.trials] == ["recommended", "recommended"]
 
 
 def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
@@ -105,3 +112,19 @@ def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
                  InlinePool(_runner({f: ("ok", 0.5) for f in FAMILIES})), "roc_auc",
                  Budget(None), len(fams) + 3, lambda b: 0.0)
     assert [t.source for t in res.trials][len(fams) + 1:] == ["local", "local"]
+
+
+def test_expected_times_are_scaled_to_the_search_sample():
+    """The advice's fit times are for the whole table; the search may run on a sample."""
+    from metabase import FAMILIES
+
+    from automl_cli._tune import warm_candidates
+
+    hgb = {"family": "hgb", "params": FAMILIES["hgb"].defaults("classification")}
+    recs = [{"config": hgb, "fit_time": 100.0}]
+    for scale, skipped in ((1.0, 1), (0.01, 0)):     # 100 s x 5 folds vs 1 s x 5 folds
+        res = search(warm_candidates(recs, "classification", 0, time_scale=scale),
+                     InlinePool(_runner({"hgb": ("ok", 0.9)})), "roc_auc", Budget(30), 1,
+                     lambda b: 0.0, folds=5)
+        assert len(res.skipped) == skipped
+        assert res.trials[0].source == ("default" if skipped else "recommended")
