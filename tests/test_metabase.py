@@ -187,3 +187,19 @@ def test_a_missing_store_is_a_usage_error_not_a_silent_fallback(run, binary_csv,
         res = run(*cmd, "--store", tmp_path / "no-store")
         assert res.exit_code == 2 and "does not exist" in res.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_a_table_far_from_every_past_task_gets_robust_defaults(tmp_path):
+    from metabase._recommend import recommend
+
+    path = str(synthetic_store(tmp_path / "s"))
+    mf = {q: 1.0 for q in QUALITY_NAMES}
+    near = recommend(dict(mf, NumberOfInstances=200.0, NumberOfClasses=2.0),
+                     "classification", 200, store_path=path)
+    assert not near.out_of_range and near.method.startswith("extra-trees surrogate")
+    assert near.recommendations[0]["config"]["family"] == "linear"    # the small-table rule
+    far = recommend(dict(mf, NumberOfInstances=1e12, NumberOfClasses=2.0),
+                    "classification", 10**6, store_path=path)
+    assert far.out_of_range and far.nearest_distance > far.typical_distance
+    assert far.method.startswith("robust defaults") and "far from every past" in far.notes[0]
+    assert far.neighbours[0]["distance"] <= far.neighbours[-1]["distance"]   # nearest first
