@@ -27,3 +27,9 @@ class Budget:
         if self.seconds is None:
             return None
         return max(0.0, self.left - reserve)
+
+    def grace_timeout(self, reserve: float = 0.0) -> float | None:
+        """``timeout(reserve)`` plus the slack of the promised bound (wall <= budget x 1.05
+        + 2 s), less 0.5 s: for the one step without which there is no model (the refit)."""
+        t = self.timeout(reserve)
+        return None if t is None else t + 0.05 * self.seconds + 1.5

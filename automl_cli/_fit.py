@@ -240,7 +240,9 @@ def _final(config, X, y, problem, schema, metric, splits, holdout, options, budg
     # improves the score's estimate; with the time left it falls back to the search's.
     t1 = time.perf_counter()
     log("refit on all rows")
-    out = run_isolated(lambda: _quiet_fit(make(), X, y), timeout=budget.timeout(SAVE_RESERVE),
+    # may use the slack of the promised bound: without it there is no model at all
+    out = run_isolated(lambda: _quiet_fit(make(), X, y),
+                       timeout=budget.grace_timeout(SAVE_RESERVE),
                        memory_limit=options.memory_limit)
     if not out.ok:
         raise NoModelError(f"the refit of the best config did not finish ({out.status}: "

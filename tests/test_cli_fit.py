@@ -89,6 +89,20 @@ def test_max_trials_is_reproducible(run, binary_csv, tmp_path):
     assert docs[0]["score"] == docs[1]["score"]
 
 
+def test_n_jobs_runs_trials_in_parallel_with_the_same_results(run, binary_csv, tmp_path):
+    """With --max-trials, --n-jobs 2 (two trials at once, in threads that each wait on a
+    worker process) gives the configs and scores of a sequential run."""
+    docs = {}
+    for jobs in ("1", "2"):
+        res = run("fit", binary_csv, "--max-trials", "4", "--no-metalearning", "--n-jobs", jobs,
+                  "-o", tmp_path / jobs, "--json", "-q")
+        docs[jobs] = json.loads(res.stdout)
+    strip = lambda d: sorted((t["config_id"], t["score"]) for t in d["leaderboard"])
+    assert len(docs["2"]["leaderboard"]) == 4 and strip(docs["1"]) == strip(docs["2"])
+    manifest = json.loads((tmp_path / "2" / "manifest.json").read_text())
+    assert manifest["options"]["n_jobs"] == 2 and docs["2"]["score"] == docs["1"]["score"]
+
+
 def test_time_budget_is_kept(run, binary_csv, tmp_path):
     res = run("fit", binary_csv, "--time-budget", "4s", "-o", tmp_path / "m", "--json", "-q")
     doc = json.loads(res.stdout)
