@@ -72,3 +72,19 @@ def test_unit_vector_and_keys_are_stable():
     assert all(0 <= v <= 1 for v in u) and len(u) == len(space)
     assert config_key("svm", d) == config_key("svm", dict(reversed(list(d.items()))))
     assert config_key("svm", d) != config_key("svm", {**d, "C": 2.0})
+
+
+def test_hgb_never_stops_early_so_the_refit_is_the_model_cross_validated():
+    """scikit-learn's early_stopping="auto" turns on above 10,000 rows: a refit on all rows
+    would then differ from the model scored on smaller folds."""
+    import numpy as np
+
+    from metabase import FAMILIES
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10_500, 3))          # noise targets: scikit-learn's auto stops early
+    for task, target in (("classification", np.arange(10_500) % 2),
+                         ("regression", rng.normal(size=10_500))):
+        params = dict(FAMILIES["hgb"].defaults(task), max_iter=30)
+        model = FAMILIES["hgb"].build(task, params).fit(X, target)
+        assert model.n_iter_ == 30
