@@ -248,19 +248,16 @@ def build_metamodels(store, source: str = "portfolio",
     """
     tasks = store.tasks[store.tasks["source"] == source].set_index("task_key")
     runs = store.runs[store.runs["source"] == source]
-    groups = {"regression": tasks[tasks["task"] == "regression"]}
-    if "NumberOfClasses" in tasks:
-        clf = tasks[tasks["task"] == "classification"]
-        binary, multi = clf[clf["NumberOfClasses"] == 2], clf[clf["NumberOfClasses"] > 2]
-        if pool_classification:
-            groups["classification"] = clf[clf["NumberOfClasses"] >= 2]
-        else:
-            groups["binary"], groups["multiclass"] = binary, multi
+    ncls = tasks["NumberOfClasses"] if "NumberOfClasses" in tasks else pd.Series(
+        np.nan, index=tasks.index)
+    kind = pd.Series([_kind(t, n) for t, n in zip(tasks["task"], ncls)], index=tasks.index)
+    groups = [["regression"]] + ([["binary", "multiclass"]] if pool_classification
+                                 else [["binary"], ["multiclass"]])
     models = {}
-    for group, sub in groups.items():
-        metric_of = pd.Series(np.where(sub["task"] == "regression", "r2", np.where(
-            sub.get("NumberOfClasses", pd.Series(2, index=sub.index)) == 2,
-            "roc_auc", "log_loss")), index=sub.index)
+    for group in groups:
+        sub = tasks[kind.isin(group)]
+        metric_of = pd.Series([task_metric(t, n) for t, n in zip(sub["task"], ncls[sub.index])],
+                              index=sub.index)
         r = runs[runs["task_key"].isin(sub.index)]
         r = r[r["metric"].to_numpy() == metric_of.reindex(r["task_key"]).to_numpy()]
         pooled = _pooled_runs(r, sub)
@@ -268,19 +265,18 @@ def build_metamodels(store, source: str = "portfolio",
             continue
         rows, cols, raw, ftime, configs = pooled
         gib = np.array([METRICS[metric_of[k]].greater_is_better for k in rows])
-        norm = np.vstack([normalise_rank(raw[j:j + 1], bool(gib[j])) for j in range(len(rows))])
+        # each task ranked on its own metric: a loss is a negated score
+        norm = normalise_rank(np.where(gib[:, None], raw, -raw), True)
         names = FeatureScaler.choose(sub.loc[rows], store.meta_feature_names, core=True)
         scaler = FeatureScaler(names).fit(sub.loc[rows])
         shared = _Shared()
-        kinds = ["regression"] if group == "regression" else (
-            ["binary", "multiclass"] if group == "classification" else [group])
-        for kind in kinds:
-            metric = {"regression": "r2", "binary": "roc_auc", "multiclass": "log_loss"}[kind]
-            own = (metric_of.loc[rows] == metric).to_numpy()
-            if own.sum() < 1:
+        for k in group:
+            own = (kind.loc[rows] == k).to_numpy()
+            if not own.any():
                 continue
-            models[kind] = MetaModel(
-                kind, metric, list(rows), list(sub.loc[rows, "name"]),
+            metric = metric_of.loc[rows][own].iloc[0]
+            models[k] = MetaModel(
+                k, metric, list(rows), list(sub.loc[rows, "name"]),
                 [None if v is None or v != v else int(v)
                  for v in sub.loc[rows, "openml_dataset_id"].astype("float")],
                 configs, raw, norm, ftime, sub.loc[rows, "n_rows"].to_numpy(dtype=float),
@@ -318,6 +314,13 @@ def _pooled_runs(r, sub):
                for cid, f, p in zip(cols, cfg["family"], cfg["params"])]
     return (rows, cols, score.loc[rows, cols].to_numpy(dtype=float),
             ftime.reindex(columns=cols).loc[rows].to_numpy(dtype=float), configs)
+
+
+def _kind(task: str, n_classes) -> str | None:
+    """``kind_of``, or None for a classification task without a known class count."""
+    if task != "regression" and not (n_classes >= 2):     # NaN compares False
+        return None
+    return kind_of(task, n_classes)
 
 
 def kind_of(task: str, n_classes) -> str:

@@ -28,18 +28,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench_fit import TABLES, write_split  # noqa: E402
+from _methods import METRIC  # noqa: E402
+from bench_fit import TABLES, manifest, write_split  # noqa: E402
 
 from automl_cli._io import load_table  # noqa: E402
 from metabase import (METRICS, build_pipeline, fit_and_score, infer_schema,  # noqa: E402
                       prepare_frame)
 
-KIND = {name: desc.split(",")[0].split(" ")[0] for name, desc in TABLES}
-METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "r2"}
 FIRST_PHASE = {"recommended", "default"}
 
 
-def test_score(config, train: Path, test: Path, kind: str) -> float:
+def holdout_score(config, train: Path, test: Path, kind: str) -> float:
     import pandas as pd
 
     tr, te = load_table(train).frame, load_table(test).frame
@@ -77,8 +76,9 @@ def main() -> int:
     names = [t for t in a.tables.split(",") if t] or [n for n, _ in TABLES]
     print(f"{'table':24s} {'method':8s} {'trials':>6s} {'phase-1':>7s}  {'cv p1':>8s} "
           f"{'cv all':>8s}  {'test p1':>8s} {'test all':>8s}  later phase on test")
+    tables = manifest()
     for name in names:
-        kind = KIND[name]
+        kind = tables[name]["task"]
         metric = METRIC[kind]
         gib = METRICS[metric].greater_is_better
         with tempfile.TemporaryDirectory() as tmp:
@@ -98,9 +98,9 @@ def main() -> int:
                                                 check=True).stdout)
                 trials = doc["leaderboard"]
                 b1, ball = best(trials, True, metric), best(trials, False, metric)
-                s1 = test_score({"family": b1["family"], "params": b1["params"]}, train, test,
+                s1 = holdout_score({"family": b1["family"], "params": b1["params"]}, train, test,
                                 kind)
-                sall = s1 if ball is b1 else test_score(
+                sall = s1 if ball is b1 else holdout_score(
                     {"family": ball["family"], "params": ball["params"]}, train, test, kind)
                 n1 = sum(t["source"] in FIRST_PHASE for t in trials)
                 gain = (sall - s1) if gib else (s1 - sall)
