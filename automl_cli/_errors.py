@@ -1,5 +1,8 @@
 """Exit codes belong to exceptions: one class per kind of failure.
 
+Plain exception classes (library code never raises click's); ``cli.LazyGroup.main``
+maps them, and click's own usage errors, to one ``error: ...`` line and the exit code.
+
 | code | class               | meaning                                             |
 |------|---------------------|-----------------------------------------------------|
 | 0    |                     | ok                                                  |
@@ -9,20 +12,20 @@
 | 4    | DataError           | input data, schema or model directory problem       |
 | 5    | NoModelError        | no model could be trained within the budget         |
 | 6    | OutputError         | the output cannot be written (exists, denied, full) |
+| 130  | Interrupted         | Ctrl-C or SIGTERM before anything was saved         |
 """
 
 from __future__ import annotations
 
-import click
 
-
-class AutomlError(click.ClickException):
+class AutomlError(Exception):
     """Base class; exit code 1 is reserved for internal errors."""
 
     exit_code = 1
 
-    def show(self, file=None):
-        click.echo(f"error: {self.format_message()}", err=True)
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class ScoreBelowThreshold(AutomlError):
@@ -47,7 +50,7 @@ class Interrupted(AutomlError):
     exit_code = 130
 
 
-def _ignore_signals():
+def ignore_signals():
     """We are stopping anyway: further Ctrl-C must not cut the clean exit short."""
     import signal
 
@@ -66,13 +69,7 @@ def interruptible(command=None, *, message="interrupted; nothing was saved"):
             try:
                 return command(*args, **kwargs)
             except KeyboardInterrupt:
-                _ignore_signals()
+                ignore_signals()
                 raise Interrupted(message) from None
         return wrapper
     return decorate(command) if command is not None else decorate
-
-
-EXIT_CODES = {0: "ok", 1: "internal error", 2: "usage", 3: "score below --fail-under",
-              4: "input data, schema or model directory problem",
-              5: "no model within the budget", 6: "output cannot be written",
-              130: "interrupted before anything was saved (metabase build keeps finished runs)"}

@@ -39,14 +39,38 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        """Click's standalone mode, except that every failure, ours (``_errors``) and
+        click's usage errors alike, is one ``error: ...`` line and its exit code."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except Exception as exc:  # noqa: BLE001 - mapped or re-raised below
+            code = _exit_code(exc)
+        sys.exit(code if isinstance(code, int) else 0)
 
-def _one_line_usage_error(self, file=None):
-    """Usage errors in the same one-line form as every other error (exit code 2)."""
-    where = self.ctx.command_path if self.ctx is not None else "automl"
-    click.echo(f"error: {self.format_message()} (see '{where} --help')", err=True)
 
+def _exit_code(exc: Exception) -> int:
+    """Print the one line of a known failure and return its code; re-raise the rest
+    (click itself still quiets a closed stdout, EPIPE, in this mode)."""
+    from ._errors import AutomlError
 
-click.UsageError.show = _one_line_usage_error
+    if isinstance(exc, AutomlError):
+        click.echo(f"error: {exc.message}", err=True)
+        return exc.exit_code
+    if isinstance(exc, click.UsageError):
+        where = exc.ctx.command_path if exc.ctx is not None else "automl"
+        click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+        return exc.exit_code
+    if isinstance(exc, click.ClickException):
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    if isinstance(exc, click.Abort):        # Ctrl-C outside a command's own handling
+        click.echo("error: interrupted", err=True)
+        return 130
+    raise exc
 
 
 def _version() -> str:
@@ -89,9 +113,9 @@ def main(argv=None):
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        from ._errors import _ignore_signals
+        from ._errors import ignore_signals
 
-        _ignore_signals()
+        ignore_signals()
         click.echo("error: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
