@@ -9,8 +9,16 @@ import numpy as np
 
 from ._errors import DataError
 
-#: An integer target with at most this many distinct values is taken as classes.
-MAX_INTEGER_CLASSES = 10
+#: Above this many rows the share of distinct values allowed to class labels
+#: drops from SMALL_TABLE_SHARE to LARGE_TABLE_SHARE (AutoGluon's rule of thumb:
+#: a quantity seldom repeats a value that often, class labels always do).
+LARGE_TABLE_ROWS = 1000
+SMALL_TABLE_SHARE = 0.10
+LARGE_TABLE_SHARE = 0.05
+#: More distinct integers than this are counts or scores, not labels: the shared
+#: tables' integer class targets have at most 16 values, their integer counts
+#: and scores with more than 11 values all have 28 or more.
+MAX_LABELS = 20
 MIN_ROWS = 5
 
 
@@ -46,7 +54,8 @@ def split_target(frame, target: str | None, path: str = "") -> tuple[object, obj
 
 
 def infer_task(y, requested: str = "auto") -> tuple[str, list]:
-    """'classification' or 'regression' from the target's values, with a note."""
+    """'classification' or 'regression' from the target's values, with a note
+    that names the rule which decided."""
     import pandas as pd
 
     if requested != "auto":
@@ -55,12 +64,35 @@ def infer_task(y, requested: str = "auto") -> tuple[str, list]:
     if pd.api.types.is_bool_dtype(present) or not pd.api.types.is_numeric_dtype(present):
         return "classification", ["task: classification (the target is not numeric)"]
     values = present.to_numpy(dtype=float)
-    n_unique = len(np.unique(values))
-    if np.all(np.mod(values, 1) == 0) and n_unique <= MAX_INTEGER_CLASSES:
-        return "classification", [f"task: classification (an integer target with {n_unique} "
-                                  "values; use --task regression to predict it as a number)"]
-    return "regression", ["task: regression (a numeric target; use --task classification "
-                          "to treat its values as classes)"]
+    if not np.all(np.mod(values, 1) == 0):
+        return "regression", ["task: regression (a numeric target with fractional values; "
+                              "use --task classification to treat its values as classes)"]
+    task, why = _integer_task(np.unique(values), len(values))
+    hint = ("use --task regression to predict it as a number" if task == "classification"
+            else "use --task classification to treat its values as classes")
+    return task, [f"task: {task} (an integer target {why}; {hint})"]
+
+
+def _integer_task(levels: np.ndarray, n_rows: int) -> tuple[str, str]:
+    """Classes when the distinct values are few relative to the rows and look
+    like labels; the reason in words."""
+    n = len(levels)
+    if n <= 2:
+        return "classification", f"with {n} values"
+    share = LARGE_TABLE_SHARE if n_rows > LARGE_TABLE_ROWS else SMALL_TABLE_SHARE
+    limit = int(share * n_rows)
+    if n > limit:
+        return "regression", (f"with {n} distinct values on {n_rows} rows: more than "
+                              f"{share:.0%} of the rows ({limit}), so a quantity, not labels")
+    if n > MAX_LABELS:
+        return "regression", (f"with {n} distinct values: more than {MAX_LABELS}, so counts "
+                              "or scores, not labels")
+    step = int(np.gcd.reduce(np.diff(levels).astype(np.int64)))
+    if step > 1:
+        return "regression", (f"on a grid of {step} ({', '.join(f'{v:g}' for v in levels[:3])}"
+                              ", ...): a measured quantity, not labels")
+    return "classification", (f"with {n} values on {n_rows} rows: at most {MAX_LABELS} "
+                              f"labels and at most {share:.0%} of the rows ({limit})")
 
 
 def make_problem(frame, target, task_option: str = "auto", path: str = "") -> Problem:
