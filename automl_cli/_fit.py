@@ -1,4 +1,4 @@
-"""``fit`` as a library function: problem → search → final evaluation → refit."""
+"""``fit`` as a library function: problem → search → refit → final evaluation."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ class FitResult:
     timings: dict
     notes: list = field(default_factory=list)
     advice: dict | None = None
+    options: FitOptions = field(default_factory=FitOptions)
 
     @property
     def score(self) -> float:
@@ -74,7 +75,7 @@ def choose_metric(problem: Problem, metric: str | None) -> str:
 
 def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: None,
         budget: Budget | None = None) -> FitResult:
-    """Search configs, evaluate the best with a fresh repeated k-fold, refit it on all rows."""
+    """Search configs, refit the best on all rows, then score it with a fresh repeated k-fold."""
     budget = budget or Budget(options.time_budget)
     metric = choose_metric(problem, options.metric)
     notes = list(problem.notes)
@@ -149,7 +150,7 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
                                                  result.interrupted)
     return FitResult(pipeline, schema, problem, metric, config, cv_scores, holdout_scores,
                      result, timings, notes + warns,
-                     advice.to_dict() if advice is not None else None)
+                     advice.to_dict() if advice is not None else None, options)
 
 
 def _make_pool(options, evaluate, X, y, problem, metric, splits, schema, log):
@@ -232,7 +233,7 @@ def _quiet_fit(pipeline, X, y):
 
 def _final(config, X, y, problem, schema, metric, splits, holdout, options, budget, timings,
            notes, log, best, per_fit, interrupted=False):
-    """Fresh repeated k-fold on every metric, then the refit on all rows."""
+    """The refit on all rows, then a fresh repeated k-fold on every metric."""
     task, classes = problem.task, problem.classes
     names = metrics_for(task)
     make = lambda: build_pipeline(config, schema, task, random_state=options.seed)  # noqa: E731

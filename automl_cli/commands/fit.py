@@ -70,6 +70,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     from .._budget import Budget
     from .._errors import ScoreBelowThreshold
     from .._io import load_table
+    from .._manifest import build_manifest, fit_summary
     from .._report import Progress, emit_json
     from .._task import make_problem
 
@@ -101,13 +102,14 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         result = _fit.fit(problem, opts, log=log, budget=Budget(time_budget, start))
-        manifest = _manifest(result, table, opts, data, time.monotonic() - start)
+        source = {"path": str(data), "format": table.format, "columns": table.frame.shape[1]}
+        manifest = build_manifest(result, source, time.monotonic() - start)
         save_model(result.pipeline, manifest, output, force)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
     wall = time.monotonic() - start
-    doc = _summary(result, manifest, output, wall, fail_under)
+    doc = fit_summary(result, manifest, output, wall, fail_under)
     if as_json:
         emit_json(doc)
     else:
@@ -119,76 +121,6 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _manifest(result, table, opts, data, seconds) -> dict:
-    from .._artifact import library_versions
-
-    trials = [t.to_dict() for t in result.search.trials]
-    first = next((t for t in result.search.trials if t.status == "ok"), None)
-    return {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "versions": library_versions(),
-        "seed": opts.seed,
-        "data": {"path": str(data), "format": table.format, "rows": int(len(result.problem.y)),
-                 "columns": int(table.frame.shape[1])},
-        "target": result.problem.target,
-        "task": result.problem.task,
-        "kind": result.problem.kind,
-        "classes": result.problem.classes,
-        "schema": result.schema,
-        "metric": result.metric,
-        "scores": {"cv": result.cv_scores, "holdout": result.holdout_scores,
-                   "cv_folds": opts.cv, "cv_repeats": opts.repeats},
-        "config": result.config,
-        "search": {"trials": len(trials), "stopped_by": result.search.stopped_by,
-                   "interrupted": result.search.interrupted,
-                   "first_score": first.score if first else None,
-                   "best_score": result.search.best.score},
-        "leaderboard": trials,
-        "skipped": result.search.skipped,
-        "recommendation": result.advice,
-        "gain_over_first": (None if first is None else
-                            round(abs(result.search.best.score - first.score), 6)),
-        "options": {"time_budget": opts.time_budget, "max_trials": opts.max_trials,
-                    "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit,
-                    "metalearning": opts.metalearning, "n_jobs": opts.n_jobs,
-                    "dask_scheduler": opts.dask_scheduler},
-        "timings": {**{k: round(v, 3) for k, v in result.timings.items()},
-                    "total": round(seconds, 3)},
-        "notes": result.notes,
-    }
-
-
-def _summary(result, manifest, output, wall, fail_under) -> dict:
-    from metabase import METRICS
-
-    score = result.cv_scores[result.metric]
-    passed = True
-    if fail_under is not None:
-        passed = score["mean"] is not None and not METRICS[result.metric].worse_than(
-            score["mean"], fail_under)
-    statuses = {}
-    for t in result.search.trials:
-        statuses[t.status] = statuses.get(t.status, 0) + 1
-    return {
-        "status": "ok" if passed else "score_below_threshold",
-        "model_dir": str(output),
-        "target": manifest["target"], "task": manifest["task"], "kind": manifest["kind"],
-        "classes": manifest["classes"], "metric": result.metric,
-        "greater_is_better": METRICS[result.metric].greater_is_better,
-        "score": score, "scores": result.cv_scores, "holdout": result.holdout_scores,
-        "config": result.config,
-        "search": {**manifest["search"], "statuses": statuses},
-        "leaderboard": manifest["leaderboard"],
-        "recommendation": manifest["recommendation"],
-        "gain_over_first": manifest["gain_over_first"],
-        "gate": {"fail_under": fail_under, "passed": passed},
-        "wall_seconds": round(wall, 3),
-        "time_budget": manifest["options"]["time_budget"],
-        "timings": manifest["timings"],
-        "notes": result.notes,
-    }
 
 
 def _print_text(doc: dict) -> None:
