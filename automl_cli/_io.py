@@ -1,19 +1,30 @@
 """Reading tables: CSV/TSV (plain or gzip; delimiter and encoding detected),
-Parquet and ARFF. Every problem becomes a one-line ``DataError``."""
+Parquet, ARFF and Excel (.xlsx), from a file, standard input (``-``) or
+OpenML (``openml:ID``). Every problem becomes a one-line ``DataError``."""
 
 from __future__ import annotations
 
+import atexit
 import csv
 import gzip
 import io
 import os
+import shutil
+import sys
+import tempfile
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._encoding import NotText, decode_head, detect, encoding_name, guess_legacy
 from ._errors import DataError
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".data"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+STDIN = "-"
+STDIN_NAME = "stdin"
+OPENML_PREFIX = "openml:"
 #: Cells read as missing, on top of pandas' defaults ("", "NA", "NaN", "null", ...).
 EXTRA_NA = ["?"]
 _SNIFF_BYTES = 1 << 16
@@ -25,6 +36,12 @@ class Table:
     path: str
     format: str
     notes: list = field(default_factory=list)
+    target: str | None = None   # the source's own target (OpenML's default target)
+    task: str | None = None     # and task, where the source says
+
+    def target_and_task(self, target: str | None, task: str = "auto") -> tuple:
+        """The user's --target and --task, else what the source says."""
+        return target or self.target, task if task != "auto" else (self.task or "auto")
 
 
 def table_format(path: Path) -> tuple[str, bool]:
@@ -38,19 +55,47 @@ def table_format(path: Path) -> tuple[str, bool]:
         return "parquet", gz
     if last == ".arff":
         return "arff", gz
-    if last == ".tsv":
+    if last in EXCEL_SUFFIXES and not gz:
+        return "xlsx", False
+    if last == ".xls":
+        raise DataError(f"{path}: unsupported format '.xls' (an Excel 97-2003 workbook): "
+                        "save it as .xlsx or CSV")
+    head = _head(path, gz)
+    if not gz and head.startswith(b"\x1f\x8b"):     # gzip without a .gz name (a pipe)
+        return table_format_of_bytes(path, _head(path, True), last, True)
+    if last == ".tsv" and not head.startswith(b"PK\x03\x04"):
         return "tsv", gz
+    return table_format_of_bytes(path, head, last, gz)
+
+
+def table_format_of_bytes(path: Path, head: bytes, last: str, gz: bool) -> tuple[str, bool]:
+    """The format of a file whose name does not settle it, from its first bytes."""
+    if head.startswith(b"PK\x03\x04"):
+        if not gz and _is_workbook(path):
+            return "xlsx", False
+        raise DataError(f"{path}: a ZIP archive, not a table: unzip it first "
+                        "(compressed tables are read as .gz)")
     if last in TEXT_SUFFIXES:
         return "csv", gz
-    head = _head(path, gz)
     if head.startswith(b"PAR1"):
         return "parquet", gz
     if head.lstrip()[:9].lower() in (b"@relation", b"%"):
         return "arff", gz
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(f"{path}: an Excel 97-2003 workbook (.xls) or another OLE file: "
+                        "save it as .xlsx or CSV")
     if last and last not in (".gz",) and not _looks_like_text(head):
         raise DataError(f"{path}: unsupported format {last!r}: use CSV, TSV (optionally .gz), "
-                        "Parquet or ARFF")
+                        "Parquet, ARFF or Excel (.xlsx)")
     return "csv", gz
+
+
+def _is_workbook(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _head(path: Path, gz: bool) -> bytes:
@@ -62,7 +107,11 @@ def _head(path: Path, gz: bool) -> bytes:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    return b"\x00" not in head[:4096] and bool(head.strip())
+    try:
+        detect(head)
+    except NotText:
+        return False
+    return bool(head.strip())
 
 
 def _reason(exc: BaseException) -> str:
@@ -80,36 +129,97 @@ def check_readable(path: Path) -> None:
         raise DataError(f"{path}: the file is empty: give a table with a header and rows")
 
 
-def load_table(path, nrows: int | None = None) -> Table:
-    """Read a table into a pandas DataFrame, checking what can go wrong."""
-    path = Path(path)
+def load_table(path, nrows: int | None = None, sheet: str | None = None) -> Table:
+    """Read a table into a pandas DataFrame, checking what can go wrong.
+
+    ``path`` is a file, ``-`` (standard input, its format sniffed from the bytes)
+    or ``openml:ID`` / ``openml:task/ID``; ``sheet`` picks an Excel sheet.
+    """
+    if str(path).startswith(OPENML_PREFIX):
+        from ._openml_input import load_openml
+
+        return load_openml(str(path))
+    if str(path) != STDIN:
+        return _load_file(Path(path), nrows, sheet)
+    spooled = input_path(path)
+    try:
+        table = _load_file(spooled, nrows, sheet)
+    except DataError as exc:        # name what the user gave, not our temporary copy
+        raise DataError(str(exc).replace(str(spooled), STDIN_NAME)) from None
+    table.path = STDIN_NAME
+    table.notes = [n.replace(str(spooled), STDIN_NAME) for n in table.notes]
+    return table
+
+
+def _load_file(path: Path, nrows: int | None, sheet: str | None) -> Table:
     check_readable(path)
     fmt, gz = table_format(path)
+    if sheet is not None and fmt != "xlsx":
+        raise DataError(f"{path}: --sheet applies to Excel workbooks, and this is {fmt}")
     if fmt == "parquet":
         table = _read_parquet(path)
     elif fmt == "arff":
         table = _read_arff(path, gz)
+    elif fmt == "xlsx":
+        table = _read_excel(path, sheet, nrows)
     else:
         table = _read_text(path, gz, "\t" if fmt == "tsv" else None, nrows)
     _check_columns(table)
     return table
 
 
-def _decode(raw: bytes, path: Path) -> tuple[str, str, list[str]]:
-    if b"\x00" in raw[:4096]:
-        raise DataError(f"{path}: looks like a binary file, not a text table "
-                        "(use CSV, TSV, Parquet or ARFF)")
-    for enc in ("utf-8-sig",):
-        try:
-            return raw.decode(enc), "utf-8", []
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(raw) - 4:   # a character cut by the sniffing window
-                return raw[:exc.start].decode(enc), "utf-8", []
-    note = f"{path}: not UTF-8; read as Windows-1252 (save it as UTF-8 to be sure)"
+_SPOOLED: dict = {}
+
+
+def input_path(path) -> Path:
+    """``path`` as a ``Path``; for ``-``, a temporary copy of standard input.
+
+    Standard input is copied once, in blocks (memory stays bounded), to a file
+    removed at exit, so that format sniffing and chunked reading work on it as
+    on any file.
+    """
+    if str(path) != STDIN:
+        return Path(path)
+    stream = sys.stdin
+    if _SPOOLED.get("stream") is stream:       # read twice in one process
+        return _SPOOLED["path"]
+    if stream is None or stream.isatty():
+        raise DataError("-: standard input is a terminal, not a table: pipe one in "
+                        "(cat data.csv | automl fit -) or give a file name")
+    folder = tempfile.mkdtemp(prefix="automl-stdin-")
+    dest = Path(folder) / "stdin"
+    _remove_at_exit(folder)
     try:
-        return raw.decode("cp1252"), "cp1252", [note]
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1", [note.replace("Windows-1252", "Latin-1")]
+        with open(dest, "wb") as out:
+            shutil.copyfileobj(getattr(stream, "buffer", stream), out, 1 << 20)
+    except OSError as exc:
+        raise DataError(f"-: cannot copy standard input to {folder}: {_reason(exc)}: set "
+                        "TMPDIR to a folder with room") from None
+    _SPOOLED.update(stream=stream, path=dest)
+    return dest
+
+
+def _remove_at_exit(folder: str) -> None:
+    owner = os.getpid()
+
+    def remove():
+        if os.getpid() == owner:       # not in a forked worker that exits normally
+            shutil.rmtree(folder, ignore_errors=True)
+    atexit.register(remove)
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, str, list[str]]:
+    """The text of a file's first bytes, the codec to read all of it, and notes."""
+    try:
+        encoding, guessed = detect(raw)
+    except NotText:
+        raise DataError(f"{path}: looks like a binary file, not a text table "
+                        "(use CSV, TSV, Parquet, ARFF or Excel .xlsx)") from None
+    notes = []
+    if guessed:
+        notes.append(f"{path}: not UTF-8; read as {encoding_name(encoding)} (detected: save "
+                     "it as UTF-8 to be sure)")
+    return decode_head(raw, encoding), encoding, notes
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -138,7 +248,7 @@ def text_options(path: Path, gz: bool, sep: str | None) -> tuple[dict, list[str]
                         "rename them so each column has its own name")
     if len(header) == 1 and any(d in text for d in ",;\t|"):
         notes.append(f"{path}: only one column was found; is the delimiter right?")
-    opts = {"sep": sep, "encoding": "utf-8-sig" if encoding == "utf-8" else encoding,
+    opts = {"sep": sep, "encoding": encoding,
             "compression": "gzip" if gz else None, "na_values": EXTRA_NA,
             "low_memory": False, "skipinitialspace": True}
     return opts, notes
@@ -163,9 +273,36 @@ def read_csv_checked(path: Path, opts: dict, **kwargs):
 
 def _read_text(path: Path, gz: bool, sep: str | None, nrows: int | None) -> Table:
     opts, notes = text_options(path, gz, sep)
-    frame = read_csv_checked(path, opts, nrows=nrows)
+    try:
+        frame = read_csv_checked(path, opts, nrows=nrows)
+    except DataError:
+        # UTF-8 in the sniffed start, another code page further on: find where
+        encoding = _legacy_encoding_further_on(path, gz) if opts["encoding"] == "utf-8-sig" \
+            else None
+        if encoding is None:
+            raise
+        frame = read_csv_checked(path, {**opts, "encoding": encoding}, nrows=nrows)
+        notes.append(f"{path}: not UTF-8 past its first {_SNIFF_BYTES // 1024} KB; read as "
+                     f"{encoding_name(encoding)} (detected: save it as UTF-8 to be sure)")
     fmt = {",": "csv", "\t": "tsv"}.get(opts["sep"], f"text (delimiter {opts['sep']!r})")
     return Table(frame, str(path), fmt + (" (gzip)" if gz else ""), notes)
+
+
+def _legacy_encoding_further_on(path: Path, gz: bool) -> str | None:
+    """The code page of the first block that is not UTF-8, or None if all is UTF-8."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+            while block := fh.read(1 << 20):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    return guess_legacy(block[max(0, exc.start - 4096):exc.start + 65536])
+    except (OSError, EOFError):
+        return None
+    return None
 
 
 def _read_parquet(path: Path) -> Table:
@@ -185,7 +322,12 @@ def _read_arff(path: Path, gz: bool) -> Table:
     import pandas as pd
 
     try:
-        opener = gzip.open(path, "rt", encoding="utf-8") if gz else open(path, encoding="utf-8")
+        encoding = detect(_head(path, gz))[0]
+    except NotText:
+        encoding = "utf-8"      # liac-arff then says what is wrong
+    try:
+        opener = gzip.open(path, "rt", encoding=encoding) if gz else \
+            open(path, encoding=encoding)
         with opener as fh:
             data = arff.load(fh)
     except (arff.ArffException, UnicodeDecodeError, OSError, EOFError) as exc:
@@ -198,6 +340,38 @@ def _read_arff(path: Path, gz: bool) -> Table:
         elif str(kind).upper() in ("NUMERIC", "REAL", "INTEGER"):
             frame[name] = pd.to_numeric(frame[name], errors="coerce")
     return Table(frame, str(path), "arff" + (" (gzip)" if gz else ""))
+
+
+def _read_excel(path: Path, sheet: str | None, nrows: int | None) -> Table:
+    """The first sheet (or ``sheet``) of a workbook, through pandas and openpyxl."""
+    import pandas as pd
+
+    try:
+        import openpyxl  # noqa: F401 - an optional extra: automl[excel]
+    except ImportError:
+        raise DataError(f"{path}: reading .xlsx needs openpyxl: pip install "
+                        "'automl[excel]'") from None
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = book.sheet_names
+            if sheet is not None and sheet not in names:
+                raise DataError(f"{path}: no sheet {sheet!r}: the sheets are "
+                                f"{', '.join(map(repr, names[:20]))}")
+            chosen = names[0] if sheet is None else sheet
+            frame = pd.read_excel(book, sheet_name=chosen, na_values=EXTRA_NA, nrows=nrows)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and XML parsers raise many kinds
+        raise DataError(f"{path}: not a readable .xlsx workbook: "
+                        f"{(str(exc) or type(exc).__name__)[:200]}") from None
+    notes = [f"{path}: sheet {chosen!r} of {len(names)} (choose another with --sheet)"] \
+        if len(names) > 1 and sheet is None else []
+    frame = frame.dropna(how="all").reset_index(drop=True)   # rows holding formatting only
+    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
+    if unnamed:
+        notes.append(f"{path}: {len(unnamed)} column(s) without a header cell, named "
+                     f"{unnamed[0]!r} and so on")
+    return Table(frame, str(path), f"xlsx (sheet {chosen!r})", notes)
 
 
 def _check_columns(table: Table) -> None:

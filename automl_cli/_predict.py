@@ -19,6 +19,9 @@ CHUNK_ROWS = 100_000
 
 def iter_chunks(path: Path, chunk_rows: int = CHUNK_ROWS):
     """The table in chunks of at most ``chunk_rows`` rows, whatever its format."""
+    from ._io import input_path
+
+    path = input_path(path)         # "-": standard input, copied to a file once
     check_readable(path)
     fmt, gz = table_format(path)
     if fmt in ("csv", "tsv"):

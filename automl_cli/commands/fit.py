@@ -23,6 +23,7 @@ Examples:
   automl fit data.csv --max-trials 10 --seed 1  # exactly reproducible""")
 @click.argument("data", type=click.Path(dir_okay=True, readable=False, path_type=Path))
 @click.option("--target", "-t", help="Target column. Default: the last column.")
+@click.option("--sheet", help="Sheet of an Excel workbook. Default: the first.")
 @click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
               default="auto", show_default=True, help="Kind of problem.")
 @click.option("--metric", help="roc_auc, log_loss, accuracy, balanced_accuracy, f1 "
@@ -59,11 +60,12 @@ Examples:
 @interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
         output, force, fail_under, no_metalearning, store, n_jobs, dask_scheduler, as_json,
-        quiet):
+        quiet, sheet):
     """Train the best model the time budget allows on DATA and save it.
 
     DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
-    detected), a Parquet file or an ARFF file.
+    detected), a Parquet, ARFF or Excel (.xlsx) file, - for standard input,
+    or openml:ID / openml:task/ID.
     """
     from .. import _fit
     from .._artifact import check_output_dir, save_model
@@ -81,10 +83,10 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
         time_budget = DEFAULT_BUDGET
     log = Progress(quiet)
     check_output_dir(output, force)
-    table = load_table(data)
+    table = load_table(data, sheet=sheet)
     for note in table.notes:
         log(f"note: {note}")
-    problem = make_problem(table.frame, target, task, str(data))
+    problem = make_problem(table.frame, *table.target_and_task(target, task), str(data))
     opts = _fit.FitOptions(metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv,
                            seed=seed, holdout=holdout, memory_limit=memory_limit,
                            metalearning=not no_metalearning, n_jobs=n_jobs,

@@ -15,13 +15,14 @@ Examples:
   automl profile train.csv --groups simple,information --json""")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--target", "-t", help="Target column. Default: the last column.")
+@click.option("--sheet", help="Sheet of an Excel workbook. Default: the first.")
 @click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
               default="auto", show_default=True)
 @click.option("--groups", help=f"Comma-separated groups among {', '.join(GROUP_NAMES)}. "
               "Default: all.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
-def profile(data, target, task, groups, as_json, quiet):
+def profile(data, target, task, groups, as_json, quiet, sheet):
     """Meta-features of DATA by OpenML's names and definitions, grouped by kind."""
     import pandas as pd
 
@@ -39,8 +40,8 @@ def profile(data, target, task, groups, as_json, quiet):
             raise click.BadParameter(f"unknown group(s) {', '.join(bad)}; choose from "
                                      f"{', '.join(GROUP_NAMES)}", param_hint="--groups")
     log = Progress(quiet or as_json)
-    table = load_table(data)
-    problem = make_problem(table.frame, target, task, str(data))
+    table = load_table(data, sheet=sheet)
+    problem = make_problem(table.frame, *table.target_and_task(target, task), str(data))
     for note in table.notes + problem.notes:
         log(f"note: {note}")
     result = compute(problem.X, pd.Series(problem.y, name=problem.target), task=problem.task,

@@ -14,6 +14,7 @@ Examples:
   automl recommend train.csv --top 10 --json""")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--target", "-t", help="Target column. Default: the last column.")
+@click.option("--sheet", help="Sheet of an Excel workbook. Default: the first.")
 @click.option("--task", type=click.Choice(["auto", "classification", "regression"]),
               default="auto", show_default=True)
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True,
@@ -22,7 +23,7 @@ Examples:
               help="Metabase store. Default: the shipped one.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
-def recommend(data, target, task, top, store, as_json, quiet):
+def recommend(data, target, task, top, store, as_json, quiet, sheet):
     """Rank configs for DATA from the metabase, before any training."""
     from .. import _advice
     from .._io import load_table
@@ -31,8 +32,8 @@ def recommend(data, target, task, top, store, as_json, quiet):
 
     log = Progress(quiet or as_json)
     t0 = time.perf_counter()
-    table = load_table(data)
-    problem = make_problem(table.frame, target, task, str(data))
+    table = load_table(data, sheet=sheet)
+    problem = make_problem(table.frame, *table.target_and_task(target, task), str(data))
     advice, profile_seconds = _advice.advise(problem, top=top, store=store)
     doc = {"data": str(data), "target": problem.target, **advice.to_dict(),
            "seconds": {"profile": round(profile_seconds, 3),
