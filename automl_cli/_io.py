@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from ._errors import DataError
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".data"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+DELIMITERS = ",;\t|"
 STDIN = "-"
 STDIN_NAME = "stdin"
 OPENML_PREFIX = "openml:"
@@ -102,7 +104,7 @@ def _head(path: Path, gz: bool) -> bytes:
     try:
         with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
             return fh.read(_SNIFF_BYTES)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read: {_reason(exc)}") from None
 
 
@@ -115,7 +117,12 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return _short(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+
+
+def _short(text) -> str:
+    """One line of at most 200 characters: messages of parsers span several."""
+    return " ".join(str(text).split())[:200]
 
 
 def check_readable(path: Path) -> None:
@@ -224,13 +231,15 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str, list[str]]:
 
 def _sniff_delimiter(text: str) -> str:
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
-    sample = "\n".join(lines)
+    # the header line defines the columns: a delimiter it lacks splits nothing
+    candidates = "".join(d for d in DELIMITERS if lines and d in lines[0])
+    if not candidates:      # one column: the delimiter that splits fewest rows
+        return min(DELIMITERS, key=lambda d: sum(ln.count(d) for ln in lines))
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=candidates).delimiter
     except csv.Error:
-        counts = Counter({d: sum(ln.count(d) for ln in lines[:20]) for d in ",;\t|"})
-        delim, n = counts.most_common(1)[0]
-        return delim if n else ","
+        counts = Counter({d: sum(ln.count(d) for ln in lines[:20]) for d in candidates})
+        return counts.most_common(1)[0][0]
 
 
 def text_options(path: Path, gz: bool, sep: str | None) -> tuple[dict, list[str]]:
@@ -241,7 +250,7 @@ def text_options(path: Path, gz: bool, sep: str | None) -> tuple[dict, list[str]
         raise DataError(f"{path}: the file is empty: give a table with a header and rows")
     if sep is None:
         sep = _sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=sep))
+    header = _header(text, sep, path)
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         raise DataError(f"{path}: duplicate column name(s) {', '.join(map(repr, dupes))}: "
@@ -254,6 +263,15 @@ def text_options(path: Path, gz: bool, sep: str | None) -> tuple[dict, list[str]
     return opts, notes
 
 
+def _header(text: str, sep: str, path: Path) -> list[str]:
+    """The header cells: the first line that is not blank, as pandas reads it."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return next(csv.reader(io.StringIO(first), delimiter=sep), [])
+    except csv.Error as exc:
+        raise DataError(f"{path}: malformed header line: {exc}") from None
+
+
 def read_csv_checked(path: Path, opts: dict, **kwargs):
     """``pandas.read_csv`` with its failures turned into one-line ``DataError``s."""
     import pandas as pd
@@ -263,11 +281,12 @@ def read_csv_checked(path: Path, opts: dict, **kwargs):
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty: give a table with a header and rows") from None
     except pd.errors.ParserError as exc:
-        raise DataError(f"{path}: malformed table: {str(exc).strip().splitlines()[-1]}") from None
+        raise DataError(f"{path}: malformed table: "
+                        f"{_short(str(exc).strip().splitlines()[-1])}") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: undecodable bytes at offset {exc.start}: "
                         "save the file as UTF-8") from None
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read: {_reason(exc)}") from None
 
 
@@ -300,7 +319,7 @@ def _legacy_encoding_further_on(path: Path, gz: bool) -> str | None:
                     decoder.decode(block)
                 except UnicodeDecodeError as exc:
                     return guess_legacy(block[max(0, exc.start - 4096):exc.start + 65536])
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return None
     return None
 
@@ -313,7 +332,7 @@ def _read_parquet(path: Path) -> Table:
     except ImportError:
         raise DataError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
-        raise DataError(f"{path}: not a readable Parquet file: {str(exc)[:200]}") from None
+        raise DataError(f"{path}: not a readable Parquet file: {_short(exc)}") from None
     return Table(frame, str(path), "parquet")
 
 
@@ -330,8 +349,8 @@ def _read_arff(path: Path, gz: bool) -> Table:
             open(path, encoding=encoding)
         with opener as fh:
             data = arff.load(fh)
-    except (arff.ArffException, UnicodeDecodeError, OSError, EOFError) as exc:
-        raise DataError(f"{path}: not a readable ARFF file: {str(exc)[:200]}") from None
+    except (arff.ArffException, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: not a readable ARFF file: {_short(exc)}") from None
     names = [a[0] for a in data["attributes"]]
     frame = pd.DataFrame(data["data"], columns=names)
     for name, kind in data["attributes"]:
@@ -363,7 +382,7 @@ def _read_excel(path: Path, sheet: str | None, nrows: int | None) -> Table:
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and XML parsers raise many kinds
         raise DataError(f"{path}: not a readable .xlsx workbook: "
-                        f"{(str(exc) or type(exc).__name__)[:200]}") from None
+                        f"{_short(str(exc) or type(exc).__name__)}") from None
     notes = [f"{path}: sheet {chosen!r} of {len(names)} (choose another with --sheet)"] \
         if len(names) > 1 and sheet is None else []
     frame = frame.dropna(how="all").reset_index(drop=True)   # rows holding formatting only
