@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-summary bench-profile bench-reliability check-qualities metabase clean
+.PHONY: install demo test test-fast lint bench bench-summary bench-profile bench-reliability check-qualities metabase clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# minutes less: skips the tests marked slow (soak, wide table, Dask, signals)
+test-fast: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
 
 lint: install
 	$(BIN)/ruff check --line-length 100 --select E,F,W,B --ignore E731,B008,B905 automl_cli metabase tests

@@ -11,9 +11,7 @@ def advise(problem, top: int = 5, store=None):
     """(Advice, profile seconds) for a checked problem."""
     import pandas as pd
 
-    from metabase._metafeatures import profile
-    from metabase._recommend import recommend
-    from metabase._store import StoreError
+    from metabase import StoreError, profile, recommend
 
     t0 = time.perf_counter()
     prof = profile(problem.X, pd.Series(problem.y, name=problem.target), task=problem.task)

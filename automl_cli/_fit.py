@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from metabase import (METRICS, build_pipeline, cross_validate, default_metric, infer_schema,
-                      make_splits, metrics_for, prepare_frame, run_isolated)
+                      make_splits, metrics_for, prepare_frame, run_isolated, stratified_rows)
 
 from ._budget import Budget
 from ._errors import DataError, NoModelError
 from ._task import Problem
-from ._tune import (SearchResult, Trial, default_candidates, fallback_candidates, run_trial,
-                    search, warm_candidates)
+from ._trial import Trial, TrialContext, run_trial
+from ._tune import (SearchPlan, SearchResult, default_candidates, fallback_candidates, search,
+                    warm_candidates)
 
 #: Rows the search cross-validates on; the final evaluation uses them all.
 SEARCH_ROWS = 20000
@@ -73,10 +76,66 @@ def choose_metric(problem: Problem, metric: str | None) -> str:
     return metric
 
 
+@dataclass
+class _Run:
+    """What one fit carries from phase to phase."""
+
+    problem: Problem
+    options: FitOptions
+    budget: Budget
+    log: Callable
+    metric: str
+    schema: dict
+    X: object                   # all rows but the holdout, prepared
+    y: np.ndarray
+    holdout: tuple | None       # (X, y) of the untouched rows, or None
+    notes: list
+    warns: list
+    timings: dict
+
+
+@dataclass
+class _Costs:
+    """Time estimates of the steps after the search, from the best trial so far."""
+
+    folds: int                  # search folds
+    scale: float                # all rows / search rows
+    final_folds: int
+
+    def per_fit(self, best: Trial) -> float:
+        # one fold of the best so far (fit, predict, process start), scaled to all rows
+        return best.elapsed / self.folds * self.scale * 1.2 + 0.05
+
+    def reserve(self, best: Trial | None) -> float:
+        # keep time for a final evaluation of at least 5 folds (more if time is left
+        # when the search ends) and the refit of the best so far
+        if best is None:
+            return SAVE_RESERVE
+        return self.per_fit(best) * (min(self.final_folds, 5) + 2) + SAVE_RESERVE
+
+
 def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: None,
         budget: Budget | None = None) -> FitResult:
     """Search configs, refit the best on all rows, then score it with a fresh repeated k-fold."""
-    budget = budget or Budget(options.time_budget)
+    run = _prepare(problem, options, budget or Budget(options.time_budget), log)
+    ctx = _search_context(run)
+    final_splits = make_splits(run.y, problem.task, options.cv, options.repeats,
+                               options.seed + 7919)
+    costs = _Costs(ctx.folds, len(run.y) / max(1, len(ctx.y)), len(final_splits))
+    advice = None
+    if candidates is None:
+        candidates, advice = _candidates(run, ctx)
+    result = _run_search(run, ctx, candidates, costs)
+    best = result.best
+    cv_scores, holdout_scores, pipeline = _final(run, best, final_splits, costs.per_fit(best),
+                                                 result.interrupted)
+    return FitResult(pipeline, run.schema, problem, run.metric, best.config, cv_scores,
+                     holdout_scores, result, run.timings, run.notes + run.warns,
+                     advice.to_dict() if advice is not None else None, options)
+
+
+def _prepare(problem: Problem, options: FitOptions, budget: Budget, log) -> _Run:
+    """Metric, schema and the prepared rows (less the holdout)."""
     metric = choose_metric(problem, options.metric)
     notes = list(problem.notes)
     t0 = time.perf_counter()
@@ -93,86 +152,73 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     if options.holdout:
         X, y, holdout = _split_holdout(X, y, problem, options)
     timings = {"prepare": time.perf_counter() - t0}
+    return _Run(problem, options, budget, log, metric, schema, X, y, holdout, notes, warns,
+                timings)
 
+
+def _search_context(run: _Run) -> TrialContext:
+    """The search rows (a sample on large tables) and their shared folds."""
+    options, problem = run.options, run.problem
     cap = SEARCH_ROWS
     if options.time_budget:
         cap = min(cap, max(2000, int(options.time_budget * SEARCH_ROWS_PER_SECOND)))
-    Xs, ys = _search_rows(X, y, problem, options.seed, notes, cap)
+    Xs, ys = _search_rows(run.X, run.y, problem, options.seed, run.notes, cap)
     splits = make_splits(ys, problem.task, options.cv, 1, options.seed)
-    folds = len(splits)
-    final_splits = make_splits(y, problem.task, options.cv, options.repeats, options.seed + 7919)
-    scale = len(y) / max(1, len(ys))
+    return TrialContext(Xs, ys, problem.task, problem.classes, run.metric, splits,
+                        options.seed, run.schema, options.memory_limit)
 
-    def per_fit(best: Trial) -> float:
-        # one fold of the best so far (fit, predict, process start), scaled to all rows
-        return best.elapsed / folds * scale * 1.2 + 0.05
 
-    def reserve(best: Trial | None) -> float:
-        # keep time for a final evaluation of at least 5 folds (more if time is left
-        # when the search ends) and the refit of the best so far
-        if best is None:
-            return SAVE_RESERVE
-        return per_fit(best) * (min(len(final_splits), 5) + 2) + SAVE_RESERVE
-
-    def evaluate(trial: Trial, timeout, cancel=None):
-        return run_trial(trial, Xs, ys, problem.task, problem.classes, metric, splits,
-                         options.seed, schema, timeout, options.memory_limit, cancel)
-
+def _candidates(run: _Run, ctx: TrialContext):
+    """``(candidates, advice)``: the metabase's warm start, or defaults without it."""
     advice = None
-    if candidates is None and options.metalearning:
-        advice = _advise(problem, options, notes, log, timings)
-    if candidates is None and advice is not None:
-        candidates = warm_candidates(advice.recommendations, problem.task, options.seed,
-                                     METRICS[metric].greater_is_better, len(ys),
-                                     time_scale=len(ys) / max(1, len(y)))
-    elif candidates is None:
-        candidates = default_candidates(problem.task, len(ys), options.seed)
-    log(f"search: {metric} by {folds}-fold cross-validation on {len(ys)} rows")
+    if run.options.metalearning:
+        advice = _advise(run.problem, run.options, run.notes, run.log, run.timings)
+    if advice is None:
+        return default_candidates(ctx.task, len(ctx.y), ctx.seed), None
+    greater = METRICS[run.metric].greater_is_better
+    return warm_candidates(advice.recommendations, ctx.task, ctx.seed, greater, len(ctx.y),
+                           time_scale=len(ctx.y) / max(1, len(run.y))), advice
+
+
+def _run_search(run: _Run, ctx: TrialContext, candidates, costs: _Costs) -> SearchResult:
+    """The search, on the pool the options ask for; raises when it found no model."""
+    run.log(f"search: {run.metric} by {ctx.folds}-fold cross-validation on {len(ctx.y)} rows")
     t1 = time.perf_counter()
-    pool = _make_pool(options, evaluate, Xs, ys, problem, metric, splits, schema, log)
+    plan = SearchPlan(run.metric, run.budget, run.options.max_trials, costs.reserve,
+                      ctx.folds, tuple(fallback_candidates(ctx.task)))
+    pool = _make_pool(run.options, ctx, run.log)
     try:
-        result = search(candidates, pool, metric, budget, options.max_trials, reserve, folds,
-                        log, fallback_candidates(problem.task))
+        result = search(candidates, pool, plan, run.log)
     finally:
         pool.close()
-    timings["search"] = time.perf_counter() - t1
+    run.timings["search"] = time.perf_counter() - t1
     if result.best is None and result.interrupted:
         raise KeyboardInterrupt
     if result.best is None:
         failed = ", ".join(sorted({t.status for t in result.trials})) or "no trial could start"
         raise NoModelError(f"no model within the budget ({len(result.trials)} trial(s): {failed}); "
                            "give a larger --time-budget")
-    best = result.best
-    config = best.config
-    cv_scores, holdout_scores, pipeline = _final(config, X, y, problem, schema, metric,
-                                                 final_splits, holdout, options, budget, timings,
-                                                 notes, log, best, per_fit(best),
-                                                 result.interrupted)
-    return FitResult(pipeline, schema, problem, metric, config, cv_scores, holdout_scores,
-                     result, timings, notes + warns,
-                     advice.to_dict() if advice is not None else None, options)
+    return result
 
 
-def _make_pool(options, evaluate, X, y, problem, metric, splits, schema, log):
+def _make_pool(options: FitOptions, ctx: TrialContext, log):
     """Inline, local threads (--n-jobs) or a Dask cluster (--dask-scheduler)."""
+    from metabase import DaskUnavailable, connect
+
     from ._pool import DaskPool, InlinePool, ThreadPool
 
     if options.dask_scheduler:
-        from metabase._distributed import DaskUnavailable, connect
-
         try:
             client = connect(options.dask_scheduler)
         except DaskUnavailable as exc:
             raise DataError(str(exc)) from None
-        pool = DaskPool(client, (X, y), {
-            "task": problem.task, "classes": problem.classes, "metric": metric,
-            "splits": splits, "seed": options.seed, "schema": schema,
-            "memory_limit": options.memory_limit})
+        pool = DaskPool(client, ctx)
         log(f"trials on the Dask cluster at {options.dask_scheduler} ({pool.slots} at once)")
         return pool
+    run = functools.partial(run_trial, ctx)
     if options.n_jobs > 1:
-        return ThreadPool(evaluate, options.n_jobs)
-    return InlinePool(evaluate)
+        return ThreadPool(run, options.n_jobs)
+    return InlinePool(run)
 
 
 def _advise(problem, options, notes, log, timings):
@@ -196,27 +242,15 @@ def _advise(problem, options, notes, log, timings):
     return advice
 
 
-def _split_rows(y, task, seed, **size):
-    """Row positions (kept, rest), stratified for classification where every class
-    has two rows."""
-    from sklearn.model_selection import train_test_split
-
-    strat = None
-    if task == "classification":
-        _, counts = np.unique(y, return_counts=True)
-        strat = y if counts.min() >= 2 else None
-    return train_test_split(np.arange(len(y)), random_state=seed, stratify=strat, **size)
-
-
 def _split_holdout(X, y, problem, options):
-    tr, te = _split_rows(y, problem.task, options.seed + 31, test_size=options.holdout)
+    tr, te = stratified_rows(y, problem.task, options.seed + 31, test_size=options.holdout)
     return X.iloc[tr].reset_index(drop=True), y[tr], (X.iloc[te].reset_index(drop=True), y[te])
 
 
 def _search_rows(X, y, problem, seed, notes, cap):
     if len(y) <= cap:
         return X, y
-    idx, _ = _split_rows(y, problem.task, seed, train_size=cap)
+    idx, _ = stratified_rows(y, problem.task, seed, train_size=cap)
     idx = np.sort(idx)
     notes.append(f"search on a {cap}-row sample of {len(y)}; final evaluation on all")
     return X.iloc[idx].reset_index(drop=True), y[idx]
@@ -231,63 +265,80 @@ def _quiet_fit(pipeline, X, y):
         return pipeline.fit(X, y)
 
 
-def _final(config, X, y, problem, schema, metric, splits, holdout, options, budget, timings,
-           notes, log, best, per_fit, interrupted=False):
-    """The refit on all rows, then a fresh repeated k-fold on every metric."""
-    task, classes = problem.task, problem.classes
-    names = metrics_for(task)
-    make = lambda: build_pipeline(config, schema, task, random_state=options.seed)  # noqa: E731
-    # The refit first: without it there is no model, while the fresh evaluation only
-    # improves the score's estimate; with the time left it falls back to the search's.
+def _final(run: _Run, best: Trial, splits, per_fit: float, interrupted: bool):
+    """The refit on all rows, then a fresh repeated k-fold on every metric:
+    ``(cv_scores, holdout_scores, pipeline)``."""
+    pipeline = _refit(run, best.config)
+    t0 = time.perf_counter()
+    cv_scores = None if interrupted else _final_cv(run, best.config, splits, per_fit)
+    if cv_scores is None:
+        run.notes.append(("interrupted" if interrupted else "no time for the final evaluation")
+                         + ": the score is the search's cross-validation (optimistic: it chose "
+                         "the config)")
+        cv_scores = {run.metric: {"mean": best.score, "std": best.score_std, "folds": None,
+                                  "source": "search"}}
+    run.timings["final_cv"] = time.perf_counter() - t0
+    holdout_scores = None if run.holdout is None else _holdout_scores(run, pipeline)
+    return cv_scores, holdout_scores, pipeline
+
+
+def _make(run: _Run, config: dict):
+    return lambda: build_pipeline(config, run.schema, run.problem.task,
+                                  random_state=run.options.seed)
+
+
+def _refit(run: _Run, config: dict):
+    """The config fitted on all rows. It comes first: without it there is no model, while
+    the fresh evaluation only improves the score's estimate (with the time left it falls
+    back to the search's), so it may use the slack of the promised bound."""
+    make = _make(run, config)
     t1 = time.perf_counter()
-    log("refit on all rows")
-    # may use the slack of the promised bound: without it there is no model at all
-    out = run_isolated(lambda: _quiet_fit(make(), X, y),
-                       timeout=budget.grace_timeout(SAVE_RESERVE),
-                       memory_limit=options.memory_limit)
+    run.log("refit on all rows")
+    out = run_isolated(lambda: _quiet_fit(make(), run.X, run.y),
+                       timeout=run.budget.grace_timeout(SAVE_RESERVE),
+                       memory_limit=run.options.memory_limit)
     if not out.ok:
         raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
                            f"{out.error}); give a larger --time-budget")
-    pipeline = out.value
-    timings["refit"] = time.perf_counter() - t1
-    t0 = time.perf_counter()
-    cv_scores = None
-    timeout = budget.timeout(SAVE_RESERVE)
-    if interrupted:
-        pass     # stop quickly: save the best so far
-    elif timeout is None or timeout >= per_fit * 3:
-        n = len(splits) if timeout is None else min(len(splits), int(timeout / per_fit))
-        if n < len(splits):
-            notes.append(f"final evaluation on {n} of {len(splits)} fresh folds (time budget)")
-            splits = splits[:n]
-        log(f"final evaluation: {len(splits)} fresh folds")
-        out = run_isolated(lambda: cross_validate(make, X, y, task, classes, names, splits),
-                           timeout=timeout, memory_limit=options.memory_limit)
-        if out.ok:
-            cv_scores = _summarise(out.value, names)
-        else:
-            notes.append(f"final evaluation {out.status}: {out.error}")
-    if cv_scores is None:
-        notes.append(("interrupted" if interrupted else "no time for the final evaluation")
-                     + ": the score is the search's cross-validation (optimistic: it chose "
-                     "the config)")
-        cv_scores = {metric: {"mean": best.score, "std": best.score_std, "folds": None,
-                              "source": "search"}}
-    timings["final_cv"] = time.perf_counter() - t0
-    holdout_scores = None
-    if holdout is not None:
-        from metabase import aligned_proba, score_all
+    run.timings["refit"] = time.perf_counter() - t1
+    return out.value
 
-        Xh, yh = holdout
-        if task == "classification":
-            proba = aligned_proba(pipeline, Xh, classes)
-            pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
-        else:
-            proba, pred = None, pipeline.predict(Xh)
-        scores = score_all(names, yh, pred, proba, classes)
-        holdout_scores = {k: _round(v) for k, v in scores.items()}
-        holdout_scores["rows"] = int(len(yh))
-    return cv_scores, holdout_scores, pipeline
+
+def _final_cv(run: _Run, config: dict, splits, per_fit: float) -> dict | None:
+    """Scores of a fresh repeated k-fold, on as many folds as the time left allows."""
+    task, names = run.problem.task, metrics_for(run.problem.task)
+    timeout = run.budget.timeout(SAVE_RESERVE)
+    if timeout is not None and timeout < per_fit * 3:
+        return None
+    n = len(splits) if timeout is None else min(len(splits), int(timeout / per_fit))
+    if n < len(splits):
+        run.notes.append(f"final evaluation on {n} of {len(splits)} fresh folds (time budget)")
+        splits = splits[:n]
+    run.log(f"final evaluation: {len(splits)} fresh folds")
+    make = _make(run, config)
+    out = run_isolated(lambda: cross_validate(make, run.X, run.y, task, run.problem.classes,
+                                              names, splits),
+                       timeout=timeout, memory_limit=run.options.memory_limit)
+    if out.ok:
+        return _summarise(out.value, names)
+    run.notes.append(f"final evaluation {out.status}: {out.error}")
+    return None
+
+
+def _holdout_scores(run: _Run, pipeline) -> dict:
+    from metabase import aligned_proba, score_all
+
+    task, classes = run.problem.task, run.problem.classes
+    Xh, yh = run.holdout
+    if task == "classification":
+        proba = aligned_proba(pipeline, Xh, classes)
+        pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    else:
+        proba, pred = None, pipeline.predict(Xh)
+    scores = score_all(metrics_for(task), yh, pred, proba, classes)
+    out = {k: _round(v) for k, v in scores.items()}
+    out["rows"] = int(len(yh))
+    return out
 
 
 def _round(v):

@@ -1,5 +1,8 @@
 """Where trials run: inline (one at a time), on local threads that each wait on a
-forked trial (``--n-jobs``), or on a Dask cluster (``--dask-scheduler``)."""
+forked trial (``--n-jobs``), or on a Dask cluster (``--dask-scheduler``).
+
+Every pool has ``slots``, ``submit(trial, timeout)``, ``wait_any(pending)``,
+``result(future) -> Trial``, ``cancel_all(pending)`` and ``close()``."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import concurrent.futures as cf
 import threading
 import time
 
-import numpy as np
+from ._trial import TrialContext, fill_trial, trial_unit
 
 
 class InlinePool:
@@ -25,6 +28,9 @@ class InlinePool:
 
     def wait_any(self, pending):
         return set(pending)
+
+    def result(self, f):
+        return f.result()
 
     def cancel_all(self, pending):
         pass
@@ -58,22 +64,18 @@ class ThreadPool(InlinePool):
 
 
 class DaskPool:
-    """Trials on a Dask cluster: the data is scattered once to every worker."""
+    """Trials on a Dask cluster: the trial context (with the data) is scattered once
+    to every worker."""
 
-    def __init__(self, client, data, args: dict, slots: int | None = None):
+    def __init__(self, client, ctx: TrialContext, slots: int | None = None):
         self.client = client
-        self.data = client.scatter(data, broadcast=True)
-        self.args = args
+        self.metric = ctx.metric
+        self.ctx = client.scatter(ctx, broadcast=True)
         workers = client.scheduler_info().get("workers", {})
         self.slots = slots or max(1, sum(w.get("nthreads", 1) for w in workers.values()))
 
     def submit(self, trial, timeout):
-        from metabase._distributed import trial_unit
-
-        a = self.args
-        f = self.client.submit(trial_unit, trial.config, self.data, a["task"], a["classes"],
-                               a["metric"], a["splits"], a["seed"], a["schema"], timeout,
-                               a["memory_limit"], pure=False)
+        f = self.client.submit(trial_unit, self.ctx, trial.config, timeout, pure=False)
         f.trial = trial
         return f
 
@@ -93,28 +95,10 @@ class DaskPool:
         except Exception as exc:  # noqa: BLE001 - KilledWorker and friends
             trial.status, trial.error = "crashed", f"worker lost: {type(exc).__name__}: {exc}"
             return trial
-        return fill_trial(trial, res["status"], res["value"], res["error"], res["elapsed"],
-                          self.args["metric"])
+        return fill_trial(trial, res, self.metric)
 
     def cancel_all(self, pending):
         self.client.cancel(list(pending))
 
     def close(self):
         self.client.close()
-
-
-def fill_trial(trial, status, folds, error, elapsed, metric):
-    """Scores and times of a trial from its folds (or its failure)."""
-    trial.elapsed = elapsed
-    if status != "ok":
-        trial.status, trial.error = status, error
-        return trial
-    scores = np.array([f[metric] for f in folds], dtype=float)
-    trial.fold_fit_time = float(np.mean([f["fit_time"] for f in folds]))
-    if np.all(np.isnan(scores)):
-        trial.status, trial.error = "error", f"{metric} could not be computed on any fold"
-        return trial
-    trial.status = "ok"
-    trial.score = float(np.nanmean(scores))
-    trial.score_std = float(np.nanstd(scores))
-    return trial

@@ -8,13 +8,14 @@ the best config so far.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import numpy as np
 
 from metabase import METRICS, config_key
+
+from ._trial import Trial
 
 
 #: Share of the time left that a trial may take while no trial has succeeded.
@@ -27,34 +28,8 @@ SAFETY_FAMILY = "hgb"
 FIRST_RECOMMENDED = 5
 #: "local" (shipped: every recommended config, then local steps) or "mixed" (the top
 #: recommendations, then local steps, the next recommended and random configs in turn).
-#: ``tests/bench/search_phases.py`` at 60 s on 10 small tables: same test score on 5,
-#: "mixed" better on 2, "local" on 3 (summed: local ahead by 0.013); both within noise.
+#: Chosen by ``tests/bench/search_phases.py`` (figures: README, "Choices (and why)").
 STRATEGY = "local"
-
-
-@dataclass
-class Trial:
-    number: int
-    config: dict
-    source: str
-    status: str = "pending"
-    score: float = float("nan")
-    score_std: float = float("nan")
-    fold_fit_time: float = float("nan")
-    elapsed: float = 0.0
-    error: str = ""
-
-    def to_dict(self) -> dict:
-        return {"trial": self.number, "config_id": config_key(self.config["family"],
-                                                               self.config["params"]),
-                "family": self.config["family"], "params": self.config["params"],
-                "source": self.source, "status": self.status, "score": _num(self.score),
-                "score_std": _num(self.score_std), "fold_fit_time": _num(self.fold_fit_time),
-                "seconds": round(self.elapsed, 3), "error": self.error}
-
-
-def _num(x):
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)
 
 
 @dataclass
@@ -66,37 +41,35 @@ class SearchResult:
     skipped: list = field(default_factory=list)
 
 
-def run_trial(trial: Trial, X, y, task, classes, metric: str, splits, seed: int,
-              schema: dict, timeout: float | None, memory_limit: int | None,
-              cancel=None) -> Trial:
-    """Cross-validate ``trial.config`` in a child process; fills in the trial."""
-    from metabase._distributed import trial_unit
+@dataclass
+class SearchPlan:
+    """The limits one search runs under. ``reserve(best)`` is the time kept for the
+    steps after the search (final model, evaluation, save) given the best trial so far."""
 
-    from ._pool import fill_trial
+    metric: str
+    budget: object                      # a ``_budget.Budget``
+    max_trials: int | None = None
+    reserve: Callable[[Trial | None], float] = lambda best: 0.0
+    folds: int = 5
+    fallbacks: tuple = ()
 
-    out = trial_unit(trial.config, (X, y), task, classes, metric, splits, seed, schema, timeout,
-                     memory_limit, cancel)
-    return fill_trial(trial, out["status"], out["value"], out["error"], out["elapsed"], metric)
 
-
-def search(candidates, pool, metric: str, budget, max_trials: int | None,
-           reserve: Callable[[Trial | None], float], folds: int = 5,
-           log=lambda msg: None, fallbacks=()) -> SearchResult:
+def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchResult:
     """Evaluate candidates until the budget, the trial count or the list ends.
 
     ``candidates`` is an iterable of ``(config, source, predicted_fit_seconds)``
     or a function of the running ``SearchResult`` returning one (so a local
     search can follow the best so far). ``pool`` runs up to ``pool.slots``
-    trials at once (see ``_pool``). ``reserve(best)`` is the time kept for the
-    final evaluation and refit of the best so far; a trial gets at most the
-    time left beyond it, and is not started when its predicted time (from the
+    trials at once (see ``_pool``). A trial gets at most the time left beyond
+    ``plan.reserve(best)``, and is not started when its predicted time (from the
     metabase, corrected by the trials measured so far) does not fit. When a
-    trial times out before any has succeeded, the ``fallbacks`` (cheap configs)
+    trial times out before any has succeeded, the ``plan.fallbacks`` (cheap configs)
     go next, so that a table too large for the budget still gets a model.
     """
     result = SearchResult()
-    better = METRICS[metric].better
-    fallbacks = list(fallbacks)
+    better = METRICS[plan.metric].better
+    budget, max_trials, folds = plan.budget, plan.max_trials, plan.folds
+    fallbacks = list(plan.fallbacks)
     ratios: list[float] = []
     expected: dict[int, float] = {}
     pending: set = set()
@@ -109,7 +82,7 @@ def search(candidates, pool, metric: str, budget, max_trials: int | None,
                 if max_trials is not None and number >= max_trials:
                     result.stopped_by, exhausted = "max-trials", True
                     break
-                timeout = budget.timeout(reserve(result.best))
+                timeout = budget.timeout(plan.reserve(result.best))
                 if timeout is not None and timeout < 0.2:
                     result.stopped_by, exhausted = "time budget", True
                     break
@@ -139,7 +112,7 @@ def search(candidates, pool, metric: str, budget, max_trials: int | None,
                 break
             for f in pool.wait_any(pending):
                 pending.discard(f)
-                trial = pool.result(f) if hasattr(pool, "result") else f.result()
+                trial = pool.result(f)
                 result.trials.append(trial)
                 if trial.status == "ok" and expected.get(trial.number):
                     ratios.append(trial.elapsed / max(expected[trial.number], 0.05))
@@ -202,12 +175,11 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
     random family. The second trial is the config the search without meta-learning
     starts from (:data:`SAFETY_FAMILY`'s defaults) unless it is the first (it is not
     run again where the ranking has it): when the budget allows two trials, a wrong
-    first recommendation costs one trial, not the model (measured, ``make bench`` at
-    10 s: without it, a recommended tuned HistGradientBoosting on a 4,000-row sample
-    of cal-housing scored R² 0.74 where the defaults scored 0.79, and no later trial
-    recovered). The advice's expected fit times are for the whole table: they are
-    scaled by ``time_scale`` (search rows / table rows) before a trial is skipped
-    for want of time.
+    first recommendation costs one trial, not the model (``make bench`` at 10 s found
+    a recommended tuned config on a sample losing to the defaults with no later trial
+    to recover; README, "Choices (and why)"). The advice's expected fit times are for
+    the whole table: they are scaled by ``time_scale`` (search rows / table rows)
+    before a trial is skipped for want of time.
 
     The local steps are in the spirit of FLAML's CFO: a Gaussian step in the unit cube
     of the best config's family (categorical values flip with probability 0.2);
@@ -269,8 +241,7 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
 
 def _local_steps(state: SearchResult, task: str, seed: int, greater_is_better: bool):
     """Proposals around the best trial so far (see ``warm_candidates``)."""
-    from metabase import FAMILIES, round_config
-    from metabase._space import to_unit_vector
+    from metabase import FAMILIES, round_config, to_unit_vector
 
     rng = np.random.default_rng(seed)
     step, stale, last_best, anchor = 0.15, 0, None, None

@@ -3,7 +3,6 @@ history, and (for users with a network) live OpenML."""
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
@@ -12,16 +11,11 @@ import numpy as np
 
 from ._portfolio import COLUMNS as RUN_CACHE_COLUMNS
 from ._portfolio import METRICS as PORTFOLIO_METRICS
-from ._portfolio import Settings, run_folder
+from ._portfolio import Settings, read_manifest, run_folder
 from ._store import RUN_COLUMNS, TASK_COLUMNS, new_header, write_store
 
 HISTORY_DIR = Path(__file__).with_name("history")
 PORTFOLIO_SOURCE = "portfolio"
-
-
-def read_manifest(datasets_dir: Path) -> list[dict]:
-    with open(Path(datasets_dir) / "MANIFEST.csv", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def aggregate_portfolio(runs_dir: Path, pattern: str = "*.csv", source: str = PORTFOLIO_SOURCE):
@@ -78,8 +72,8 @@ def shared_metafeatures(datasets_dir: Path, cache: Path, names: list[str] | None
     for m in read_manifest(datasets_dir):
         if m["name"] in have or (names and m["name"] not in names):
             continue
-        df = pd.read_csv(Path(datasets_dir) / f"{m['name']}.csv.gz", low_memory=False)
-        task = "regression" if m["task"] == "regression" else "classification"
+        df = pd.read_csv(m["path"], low_memory=False)
+        task = m["kind"]
         y = df.pop("target")
         t0 = time.perf_counter()
         prof = profile(df, y, task=task)
@@ -102,7 +96,7 @@ def portfolio_tasks(datasets_dir: Path, metafeatures, run_tables: set[str]):
         rows.append({"task_key": f"table:{m['name']}", "source": PORTFOLIO_SOURCE,
                      "name": m["name"], "openml_task_id": pd.NA,
                      "openml_dataset_id": int(m["openml_id"]) if m["openml_id"] else pd.NA,
-                     "task": "regression" if m["task"] == "regression" else "classification",
+                     "task": m["kind"],
                      "n_rows": int(m["n_rows"]), "licence": m["license_note"],
                      **(mf.loc[m["name"]].to_dict() if m["name"] in mf.index else {})})
     return pd.DataFrame(rows)

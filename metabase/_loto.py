@@ -15,7 +15,7 @@ import json
 import numpy as np
 
 from ._metamodel import MetaModel, greedy_top, normalise_rank, rank_configs
-from ._metrics import METRICS
+from ._metrics import METRICS, task_of
 from ._space import to_unit_vector
 from .families import FAMILIES
 
@@ -106,7 +106,7 @@ def evaluate_portfolio(models: dict) -> dict:
 
 
 def _default_index(m: MetaModel, family: str):
-    task = "regression" if m.kind == "regression" else "classification"
+    task = task_of(m.kind)
     want = FAMILIES[family].defaults(task)
     from ._space import round_config
 

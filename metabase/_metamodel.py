@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._metrics import METRICS
+from ._metrics import METRICS, default_metric, kind_of
 
 #: Meta-feature columns used when at most this share of tasks lacks them.
 MAX_MISSING_SHARE = 0.3
 
 #: The meta-features the meta-model reads (by name prefix), when present for the kind:
 #: the per-attribute moment summaries and the raw numeric means add noise, not signal,
-#: on a few dozen tasks (measured, binary: top-1 median regret 0.0064 vs 0.0078 with all names).
+#: on a few dozen tasks (``tests/bench/select_metamodel.py``; figures in the README).
 CORE_PREFIXES = (
     "NumberOfInstances", "NumberOfFeatures", "Dimensionality", "NumberOfClasses",
     "PercentageOfSymbolic", "PercentageOfMissing", "MajorityClass", "MinorityClass",
@@ -40,12 +40,6 @@ CORE_PREFIXES = (
 #: leaf size {1,2,3,5} x max_features {0.33,0.5,1} (LOTO, all kinds) found none better
 #: across the three kinds, so the untuned defaults stay.
 N_TREES, MIN_SAMPLES_LEAF, MAX_FEATURES, SEED = 200, 1, 1.0, 0
-
-
-def task_metric(task: str, n_classes: float | None) -> str:
-    if task == "regression":
-        return "r2"
-    return "roc_auc" if n_classes == 2 else "log_loss"
 
 
 def normalise(scores: np.ndarray, greater_is_better: bool) -> np.ndarray:
@@ -256,7 +250,7 @@ def build_metamodels(store, source: str = "portfolio",
     models = {}
     for group in groups:
         sub = tasks[kind.isin(group)]
-        metric_of = pd.Series([task_metric(t, n) for t, n in zip(sub["task"], ncls[sub.index])],
+        metric_of = pd.Series([default_metric(t, n) for t, n in zip(sub["task"], ncls[sub.index])],
                               index=sub.index)
         r = runs[runs["task_key"].isin(sub.index)]
         r = r[r["metric"].to_numpy() == metric_of.reindex(r["task_key"]).to_numpy()]
@@ -322,8 +316,3 @@ def _kind(task: str, n_classes) -> str | None:
         return None
     return kind_of(task, n_classes)
 
-
-def kind_of(task: str, n_classes) -> str:
-    if task == "regression":
-        return "regression"
-    return "binary" if n_classes == 2 else "multiclass"

@@ -101,6 +101,19 @@ def metrics_for(task: str) -> list[str]:
     return [m.name for m in METRICS.values() if m.task == task]
 
 
+def kind_of(task: str, n_classes) -> str:
+    """"binary", "multiclass" or "regression": the kind of a task."""
+    if task == "regression":
+        return "regression"
+    return "binary" if n_classes == 2 else "multiclass"
+
+
+def task_of(kind: str) -> str:
+    """"classification" or "regression" for a kind ("binary", "multiclass", "regression")
+    or a MANIFEST.csv task (the same words)."""
+    return "regression" if kind == "regression" else "classification"
+
+
 def default_metric(task: str, n_classes: int = 0) -> str:
     """ROC AUC for binary, log loss for multiclass, R² for regression."""
     if task == "regression":

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._metrics import task_of
 from ._space import config_key, round_config, sample_config
 from .families import FAMILIES, SPACE_VERSION
 
@@ -71,26 +72,121 @@ def read_table(path: Path, target: str = "target"):
     return df.drop(columns=[target]), df[target]
 
 
-def subsample(X, y, task, max_rows, seed):
-    """At most ``max_rows`` rows, stratified for classification where possible."""
-    if len(X) <= max_rows:
-        return X, y
+def stratified_rows(y, task: str, seed: int, **size):
+    """Row positions ``(kept, rest)`` of a random split (``train_size=`` or ``test_size=``,
+    as scikit-learn's ``train_test_split``), stratified for classification where every
+    class has two rows: the one sampler of the portfolio runs and of ``fit``."""
     from sklearn.model_selection import train_test_split
 
+    y = np.asarray(y)
     strat = None
     if task == "classification":
-        counts = y.value_counts()
+        _, counts = np.unique(y, return_counts=True)
         strat = y if counts.min() >= 2 else None
-    Xs, _, ys, _ = train_test_split(X, y, train_size=max_rows, random_state=seed, stratify=strat)
-    return Xs.sort_index(), ys.sort_index()
+    return train_test_split(np.arange(len(y)), random_state=seed, stratify=strat, **size)
 
 
-def _evaluate_config(config, X, y, task, classes, schema, splits, seed):
+def subsample(X, y, task, max_rows, seed):
+    """At most ``max_rows`` rows (see :func:`stratified_rows`), in table order."""
+    if len(X) <= max_rows:
+        return X, y
+    kept, _ = stratified_rows(y, task, seed, train_size=max_rows)
+    kept = np.sort(kept)
+    return X.iloc[kept], y.iloc[kept]
+
+
+@dataclass
+class PreparedTable:
+    """A table as every portfolio run on it sees it."""
+
+    X: object                   # prepared features, rows 0..n-1
+    y: np.ndarray
+    classes: list | None
+    schema: dict
+    splits: list
+
+
+def prepare_table(X, y, task: str, settings: Settings, splits=None) -> PreparedTable:
+    """Typed, prepared rows and the folds (``settings.folds``-fold CV unless given)."""
+    from ._evaluate import make_splits
+    from ._schema import infer_schema, prepare_frame
+
+    schema = infer_schema(X)
+    Xp, _ = prepare_frame(X, schema)
+    Xp = Xp.reset_index(drop=True)
+    yv = np.asarray(y)
+    classes = sorted(np.unique(yv)) if task == "classification" else None
+    if splits is None:
+        splits = make_splits(yv, task, settings.folds, 1, settings.seed)
+    return PreparedTable(Xp, yv, classes, schema, splits)
+
+
+def load_prepared(path: Path, task: str, settings: Settings) -> PreparedTable:
+    """A shared-folder table read, subsampled to ``settings.max_rows`` and prepared."""
+    X, y = read_table(path)
+    keep = y.notna().to_numpy()
+    X, y = X[keep], y[keep]
+    if task == "classification":
+        y = y.astype(str)
+    X, y = subsample(X, y, task, settings.max_rows, settings.seed)
+    return prepare_table(X, y, task, settings)
+
+
+def read_manifest(datasets_dir: Path, only: list[str] | None = None) -> list[dict]:
+    """The rows of ``datasets_dir/MANIFEST.csv`` (those named in ``only``), in file order,
+    each with its ``path`` and learning ``kind`` (classification or regression)."""
+    with open(Path(datasets_dir) / "MANIFEST.csv", newline="") as fh:
+        rows = [m for m in csv.DictReader(fh) if not only or m["name"] in only]
+    for m in rows:
+        m["path"] = Path(datasets_dir) / f"{m['name']}.csv.gz"
+        m["kind"] = task_of(m["task"])
+    return rows
+
+
+def smallest_first(manifest: list[dict]) -> list[dict]:
+    """So that an interrupted build has covered the most tables."""
+    return sorted(manifest, key=lambda m: int(m["n_rows"]) * max(1, int(m["n_features"])))
+
+
+class RunCache:
+    """The run cache of one table, open for appending: each config's rows are flushed
+    and fsynced as they come, so a kill loses at most the config running."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def __enter__(self):
+        new = not self.path.exists()
+        self.fh = open(self.path, "a", newline="")
+        self.writer = csv.DictWriter(self.fh, COLUMNS)
+        if new:
+            self.writer.writeheader()
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+    def lock(self) -> bool:
+        """One runner per table: False when another holds it (a second build, a stray
+        worker)."""
+        try:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def append(self, rows: list[dict]) -> None:
+        self.writer.writerows(rows)
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+
+def _evaluate_config(config, table: PreparedTable, task, seed):
     from ._evaluate import cross_validate
     from ._pipeline import build_pipeline
 
-    return cross_validate(lambda: build_pipeline(config, schema, task, random_state=seed),
-                          X, y, task, classes, METRICS[task], splits)
+    return cross_validate(lambda: build_pipeline(config, table.schema, task, random_state=seed),
+                          table.X, table.y, task, table.classes, METRICS[task], table.splits)
 
 
 def run_table(path: Path, task: str, out_dir: Path, settings: Settings, log=print) -> dict:
@@ -98,13 +194,8 @@ def run_table(path: Path, task: str, out_dir: Path, settings: Settings, log=prin
     name = path.name.split(".")[0]
     if not _missing_configs(out_dir / f"{name}.csv", task, settings):
         return {"table": name, "ran": 0}
-    X, y = read_table(path)
-    keep = y.notna().to_numpy()
-    X, y = X[keep], y[keep]
-    if task == "classification":
-        y = y.astype(str)
-    X, y = subsample(X, y, task, settings.max_rows, settings.seed)
-    return run_frame(name, X, y, task, None, out_dir, settings, log)
+    return run_prepared(name, load_prepared(path, task, settings), task, out_dir, settings,
+                        log)
 
 
 def _missing_configs(cache: Path, task: str, settings: Settings) -> list[dict]:
@@ -119,48 +210,35 @@ def run_frame(name: str, X, y, task: str, splits, out_dir: Path, settings: Setti
     ``splits`` are (train, test) index pairs (an OpenML task's official folds);
     ``None`` means ``settings.folds``-fold CV with ``settings.seed``.
     """
-    from ._evaluate import make_splits
-    from ._isolate import run_isolated
-    from ._schema import infer_schema, prepare_frame
-
-    cache = out_dir / f"{name}.csv"
-    configs = _missing_configs(cache, task, settings)
-    if not configs:
+    if not _missing_configs(out_dir / f"{name}.csv", task, settings):
         return {"table": name, "ran": 0}
-    schema = infer_schema(X)
-    Xp, _ = prepare_frame(X, schema)
-    Xp = Xp.reset_index(drop=True)
-    yv = np.asarray(y)
-    classes = sorted(np.unique(yv)) if task == "classification" else None
-    if splits is None:
-        splits = make_splits(yv, task, settings.folds, 1, settings.seed)
-    new_file = not cache.exists()
+    return run_prepared(name, prepare_table(X, y, task, settings, splits), task, out_dir,
+                        settings, log)
+
+
+def run_prepared(name: str, table: PreparedTable, task: str, out_dir: Path,
+                 settings: Settings, log=print) -> dict:
+    """The missing portfolio configs on a prepared table, appended to its run cache."""
+    from ._isolate import run_isolated
+
     t0 = time.perf_counter()
-    with open(cache, "a", newline="") as fh:
-        try:    # one runner per table: a second build (or a stray worker) skips it
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with RunCache(out_dir / f"{name}.csv") as cache:
+        if not cache.lock():
             log(f"  {name}: another runner is on this table; skipped")
             return {"table": name, "ran": 0, "busy": True}
-        configs = _missing_configs(cache, task, settings)    # what it finished meanwhile
-        writer = csv.DictWriter(fh, COLUMNS)
-        if new_file:
-            writer.writeheader()
+        configs = _missing_configs(cache.path, task, settings)   # what it finished meanwhile
         times: list[float] = []
         for i, config in enumerate(configs):
-            out = run_isolated(
-                lambda c=config: _evaluate_config(c, Xp, yv, task, classes, schema, splits,
-                                                  settings.seed),
-                timeout=_timeout(settings, times), memory_limit=settings.memory_limit)
+            out = run_isolated(lambda c=config: _evaluate_config(c, table, task, settings.seed),
+                               timeout=_timeout(settings, times),
+                               memory_limit=settings.memory_limit)
             if out.ok:
                 times.append(out.elapsed)
-            writer.writerows(cache_rows(name, task, config, len(Xp), out.status, out.value,
-                                        out.error, out.elapsed))
-            fh.flush()
-            os.fsync(fh.fileno())
+            cache.append(cache_rows(name, task, config, len(table.y), out.status, out.value,
+                                    out.error, out.elapsed))
             log(f"  {name} [{i + 1}/{len(configs)}] {config['id']} {out.status} "
                 f"{out.elapsed:.1f}s")
-    return {"table": name, "ran": len(configs), "n_rows_used": len(Xp),
+    return {"table": name, "ran": len(configs), "n_rows_used": len(table.y),
             "seconds": time.perf_counter() - t0}
 
 
@@ -210,7 +288,7 @@ def write_settings(out_dir: Path, settings: Settings) -> None:
         for key in ("space_version", "folds", "seed", "max_rows"):
             if old.get(key) != meta[key]:
                 raise ValueError(f"{path}: cached runs used {key}={old.get(key)!r}, "
-                                 f"this build asks {meta[key]!r}; use another --runs-dir")
+                                 f"this build asks {meta[key]!r}; use another --history folder")
     path.write_text(json.dumps(meta, indent=1) + "\n")
 
 
@@ -222,13 +300,7 @@ def run_folder(datasets_dir: Path, out_dir: Path, settings: Settings, n_jobs: in
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     write_settings(out_dir, settings)
-    with open(datasets_dir / "MANIFEST.csv", newline="") as fh:
-        manifest = list(csv.DictReader(fh))
-    if only:
-        manifest = [m for m in manifest if m["name"] in only]
-    manifest.sort(key=lambda m: int(m["n_rows"]) * max(1, int(m["n_features"])))
-    jobs = [(datasets_dir / f"{m['name']}.csv.gz",
-             "regression" if m["task"] == "regression" else "classification") for m in manifest]
+    jobs = [(m["path"], m["kind"]) for m in smallest_first(read_manifest(datasets_dir, only))]
     if n_jobs == 1:
         return [run_table(p, t, out_dir, settings, log) for p, t in jobs]
     from joblib import Parallel, delayed

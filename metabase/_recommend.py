@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._metamodel import build_metamodels, kind_of, rank_configs
+from ._metamodel import build_metamodels, rank_configs
+from ._metrics import kind_of
 
 #: Rows our portfolio runs were measured on at most (their fit times scale from there).
 PORTFOLIO_ROWS = 5000

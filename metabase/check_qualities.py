@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from metabase._metafeatures import GROUPS, QUALITY_NAMES, profile
+from metabase._metrics import task_of
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RTOL, ATOL = 1e-6, 1e-9
@@ -161,7 +162,7 @@ def run(datasets=SHARED / "datasets", reference=None, names=None, landmarkers=Tr
         if did not in refs or (names and row["name"] not in names):
             continue
         ref = refs[did]
-        task = "regression" if row["task"] == "regression" else "classification"
+        task = task_of(row["task"])
         result, notes, info, seconds = check_dataset(
             datasets / f"{row['name']}.csv.gz", task, ref, max_rows_landmarkers, max_rows_knn,
             groups)

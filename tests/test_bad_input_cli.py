@@ -77,6 +77,7 @@ def test_awkward_but_valid_table(run, tmp_path):
         assert col in notes and word in notes, (col, word, notes)
 
 
+@pytest.mark.slow
 def test_wide_table(run, tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 10000)).astype(np.float32)

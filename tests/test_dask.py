@@ -12,6 +12,7 @@ import time
 import pytest
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] not installed")
+pytestmark = pytest.mark.slow     # a LocalCluster per module: `make test-fast` skips it
 
 from metabase._portfolio import Settings, run_folder  # noqa: E402
 from conftest import mixed_frame  # noqa: E402

@@ -625,6 +625,7 @@ SOAK = [("mixed", 2), ("iris", 3), ("diabetes", 4), ("breast_cancer", 3), ("wine
         ("digits", 4)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table, budget", SOAK, ids=[f"{t}-{b}s" for t, b in SOAK])
 def test_time_budget_soak(tmp_path, table, budget):
     """The whole process, start-up included, ends within budget x 1.05 + 2 s."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from automl_cli._budget import Budget
 from automl_cli._pool import InlinePool
-from automl_cli._tune import fallback_candidates, search
+from automl_cli._tune import SearchPlan, fallback_candidates, search
+
+
+def _search(candidates, pool, *plan, **limits):
+    """The search with the plan's fields in their order: metric, budget, max_trials, ..."""
+    return search(candidates, pool, SearchPlan(*plan, **limits))
 
 
 def _runner(outcomes):
@@ -25,7 +30,7 @@ def _cands(*families):
 def test_fallback_after_a_timeout_without_a_model():
     pool = InlinePool(_runner({"svm": ("timeout", None), "hgb": ("timeout", None),
                                "linear": ("ok", 0.8), "knn": ("ok", 0.7)}))
-    res = search(_cands("svm", "hgb"), pool, "roc_auc", Budget(None), 3, lambda b: 0.0,
+    res = _search(_cands("svm", "hgb"), pool, "roc_auc", Budget(None), 3, lambda b: 0.0,
                  fallbacks=fallback_candidates("classification"))
     # once the fallback gave a model, the recommended configs go on
     assert [(t.config["family"], t.source) for t in res.trials] == [
@@ -36,7 +41,7 @@ def test_fallback_after_a_timeout_without_a_model():
 def test_no_fallback_once_a_model_exists():
     pool = InlinePool(_runner({"hgb": ("ok", 0.9), "svm": ("timeout", None),
                                "rf": ("ok", 0.95)}))
-    res = search(_cands("hgb", "svm", "rf"), pool, "roc_auc", Budget(None), None,
+    res = _search(_cands("hgb", "svm", "rf"), pool, "roc_auc", Budget(None), None,
                  lambda b: 0.0, fallbacks=fallback_candidates("classification"))
     assert [t.config["family"] for t in res.trials] == ["hgb", "svm", "rf"]
     assert res.best.config["family"] == "rf" and res.stopped_by == "no more candidates"
@@ -46,14 +51,14 @@ def test_predicted_overrun_is_skipped_and_listed():
     pool = InlinePool(_runner({"hgb": ("ok", 0.9), "svm": ("ok", 0.99)}))
     cands = [({"family": "svm", "params": {}}, "recommended", 100.0),
              ({"family": "hgb", "params": {}}, "recommended", 0.01)]
-    res = search(cands, pool, "roc_auc", Budget(30), None, lambda b: 0.0, folds=5)
+    res = _search(cands, pool, "roc_auc", Budget(30), None, lambda b: 0.0, folds=5)
     assert [t.config["family"] for t in res.trials] == ["hgb"]
     assert res.skipped[0]["config"]["family"] == "svm" and res.skipped[0]["expected_seconds"] > 30
 
 
 def test_loss_metric_prefers_lower():
     pool = InlinePool(_runner({"hgb": ("ok", 0.5), "rf": ("ok", 0.3)}))
-    res = search(_cands("hgb", "rf"), pool, "log_loss", Budget(None), None, lambda b: 0.0)
+    res = _search(_cands("hgb", "rf"), pool, "log_loss", Budget(None), None, lambda b: 0.0)
     assert res.best.config["family"] == "rf"
 
 
@@ -72,12 +77,12 @@ def test_warm_start_runs_the_safety_default_second_once():
     knn = {"family": "knn", "params": FAMILIES["knn"].defaults("classification")}
     pool = InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9), "knn": ("ok", 0.6)}))
     gen = warm_candidates(_recs(lin, knn), "classification", 0)
-    res = search(gen, pool, "roc_auc", Budget(None), 3, lambda b: 0.0)
+    res = _search(gen, pool, "roc_auc", Budget(None), 3, lambda b: 0.0)
     assert [(t.config["family"], t.source) for t in res.trials] == [
         ("linear", "recommended"), (SAFETY_FAMILY, "default"), ("knn", "recommended")]
     # ranked lower (the ranking has every portfolio config): still second, not run twice
     gen = warm_candidates(_recs(lin, knn, safety), "classification", 0)
-    res = search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9),
+    res = _search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9),
                                           "knn": ("ok", 0.6)})),
                  "roc_auc", Budget(None), 4, lambda b: 0.0)
     assert [(t.config["family"], t.source) for t in res.trials][:3] == [
@@ -85,7 +90,7 @@ def test_warm_start_runs_the_safety_default_second_once():
     assert sum(t.config == safety for t in res.trials) == 1
     # the top recommendation itself: nothing added
     gen = warm_candidates(_recs(safety, lin), "classification", 0)
-    res = search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9)})),
+    res = _search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9)})),
                  "roc_auc", Budget(None), 2, lambda b: 0.0)
     assert [t.source for t in res.trials] == ["recommended", "recommended"]
 
@@ -99,7 +104,7 @@ def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
     recs = _recs(*({"family": f, "params": FAMILIES[f].defaults("classification")}
                    for f in fams))
     pool = InlinePool(_runner({f: ("ok", 0.5) for f in FAMILIES}))
-    res = search(warm_candidates(recs, "classification", 0, strategy="mixed"), pool, "roc_auc",
+    res = _search(warm_candidates(recs, "classification", 0, strategy="mixed"), pool, "roc_auc",
                  Budget(None),
                  FIRST_RECOMMENDED + 1 + 6, lambda b: 0.0)
     sources = [t.source for t in res.trials]
@@ -108,7 +113,7 @@ def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
     # the ranked list goes on where the top five stopped
     later = [t for t in res.trials[FIRST_RECOMMENDED + 1:] if t.source == "recommended"]
     assert [t.config["family"] for t in later] == fams[FIRST_RECOMMENDED:FIRST_RECOMMENDED + 2]
-    res = search(warm_candidates(recs, "classification", 0, strategy="local"),
+    res = _search(warm_candidates(recs, "classification", 0, strategy="local"),
                  InlinePool(_runner({f: ("ok", 0.5) for f in FAMILIES})), "roc_auc",
                  Budget(None), len(fams) + 3, lambda b: 0.0)
     assert [t.source for t in res.trials][len(fams) + 1:] == ["local", "local"]
@@ -123,7 +128,7 @@ def test_expected_times_are_scaled_to_the_search_sample():
     hgb = {"family": "hgb", "params": FAMILIES["hgb"].defaults("classification")}
     recs = [{"config": hgb, "fit_time": 100.0}]
     for scale, skipped in ((1.0, 1), (0.01, 0)):     # 100 s x 5 folds vs 1 s x 5 folds
-        res = search(warm_candidates(recs, "classification", 0, time_scale=scale),
+        res = _search(warm_candidates(recs, "classification", 0, time_scale=scale),
                      InlinePool(_runner({"hgb": ("ok", 0.9)})), "roc_auc", Budget(30), 1,
                      lambda b: 0.0, folds=5)
         assert len(res.skipped) == skipped

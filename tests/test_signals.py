@@ -15,6 +15,8 @@ import pytest
 from automl_cli._artifact import load_model
 from conftest import mixed_frame
 
+pytestmark = pytest.mark.slow     # real `automl fit` processes signalled mid-search
+
 
 def _start_fit(tmp_path, out):
     data = tmp_path / "train.csv"

@@ -59,9 +59,7 @@ Examples:
 def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, openml_suite,
           openml_tasks, openml_flows, dask_scheduler, exclude, quiet):
     """Run the portfolio on every table of --shared (resumable) and write the store."""
-    from metabase._build import HISTORY_DIR, build as build_store
-    from metabase._portfolio import Settings, run_folder
-    from metabase._store import STORE_DIR
+    from metabase import HISTORY_DIR, STORE_DIR, Settings, build_store, run_folder
 
     from .._errors import DataError
     from .._report import Progress
@@ -72,8 +70,7 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
         raise DataError(f"{shared}: no datasets/MANIFEST.csv; give --shared DIR")
     settings = Settings(timeout=timeout)
     if openml_suite or openml_tasks or openml_flows:
-        from metabase._live import live_build
-        from metabase.sources import SourceError
+        from metabase import SourceError, live_build
 
         try:
             live_build(suite=openml_suite, tasks=openml_tasks, flows=openml_flows,
@@ -83,7 +80,7 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
     names = [s.strip() for s in only.split(",")] if only else None
     t0 = time.perf_counter()
     if dask_scheduler and not no_portfolio:
-        from metabase._distributed import DaskUnavailable, connect, run_folder_distributed
+        from metabase import DaskUnavailable, connect, run_folder_distributed
 
         try:
             client = connect(dask_scheduler)
@@ -113,7 +110,7 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
 
 
 def _load(path):
-    from metabase._store import StoreError, load_store
+    from metabase import StoreError, load_store
 
     from .._errors import DataError
 
@@ -135,8 +132,7 @@ def info(store, as_json):
     import pandas  # noqa: F401 - imported first so the load time is the store's alone
     import pyarrow.parquet  # noqa: F401
 
-    import metabase.families  # noqa: F401
-    from metabase._info import store_info
+    from metabase import store_info
 
     from .._report import emit_json
 
@@ -188,7 +184,7 @@ Examples:
               help="Store to check. Default: the shipped one.")
 def validate(store):
     """Check the store: schema, provenance, failure records, spaces and meta-feature names."""
-    from metabase._info import validate_store
+    from metabase import validate_store
 
     from .._errors import DataError
 
@@ -216,8 +212,8 @@ def evaluate(store, as_json, quiet):
     top-5 regret per task kind; (b) on OpenML's logged RandomForest, AdaBoost
     and SVC runs: ranking each held-out task's own configs.
     """
-    from metabase._loto import OURS, OURS_B, evaluate_openml, evaluate_portfolio, win_rates
-    from metabase._metamodel import build_metamodels
+    from metabase import (OURS, OURS_B, build_metamodels, evaluate_openml, evaluate_portfolio,
+                          win_rates)
 
     from .._report import Progress, emit_json
 

@@ -26,7 +26,7 @@ def profile(data, target, task, groups, as_json, quiet, sheet):
     """Meta-features of DATA by OpenML's names and definitions, grouped by kind."""
     import pandas as pd
 
-    from metabase._metafeatures import profile as compute
+    from metabase import profile as compute
 
     from .._io import load_table
     from .._report import Progress, emit_json

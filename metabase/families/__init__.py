@@ -35,6 +35,3 @@ def get_family(name: str) -> ModuleType:
     except KeyError:
         raise KeyError(f"unknown estimator family {name!r}; known: {', '.join(FAMILIES)}") from None
 
-
-def family_names() -> list[str]:
-    return list(FAMILIES)

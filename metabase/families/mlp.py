@@ -6,6 +6,8 @@ NAME = "mlp"
 TITLE = "Multi-layer perceptron"
 SCALE = True
 CATEGORICAL = "onehot"
+#: Not searched; the OpenML run mapping (``sources._mapping``) checks logged runs against it.
+FIXED = {"early_stopping": True, "max_iter": 200}
 
 
 def space(task):
@@ -27,5 +29,4 @@ def build(task, params, random_state=0, n_jobs=1, categorical_mask=None):
     p = dict(params)
     layers = (int(p.pop("width")),) * int(p.pop("n_layers"))
     cls = MLPClassifier if task == "classification" else MLPRegressor
-    return cls(hidden_layer_sizes=layers, **p, early_stopping=True, max_iter=200,
-               random_state=random_state)
+    return cls(hidden_layer_sizes=layers, **p, **FIXED, random_state=random_state)

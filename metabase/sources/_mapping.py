@@ -30,6 +30,7 @@ from functools import cache, lru_cache
 
 from .._space import Int, validate_config
 from ..families import get_family
+from ..families.mlp import FIXED as MLP_FIXED
 
 #: Parameters that never change the model's predictions, or that another step records.
 IGNORED = frozenset({"n_jobs", "random_state", "verbose", "warm_start", "oob_score", "cache_size",
@@ -63,7 +64,6 @@ _TREE = {"base_estimator__max_depth": "max_depth", "estimator__max_depth": "max_
 _HGB_NOTED = frozenset({"early_stopping", "n_iter_no_change", "validation_fraction"})
 _MLP_NOTED = frozenset({"max_iter", "n_iter_no_change", "tol", "batch_size", "shuffle",
                         "validation_fraction", "beta_1", "beta_2", "epsilon"})
-_MLP_FIXED = {"early_stopping": True, "max_iter": 200}
 
 SPECS = {
     "RandomForestClassifier": Spec("rf", "classification", "sklearn.ensemble"),
@@ -84,9 +84,9 @@ SPECS = {
                                fixed={"max_iter": 1000}, noted=frozenset({"max_iter", "tol"})),
     "Ridge": Spec("linear", "regression", "sklearn.linear_model"),
     "MLPClassifier": Spec("mlp", "classification", "sklearn.neural_network",
-                          fixed=_MLP_FIXED, noted=_MLP_NOTED),
+                          fixed=MLP_FIXED, noted=_MLP_NOTED),
     "MLPRegressor": Spec("mlp", "regression", "sklearn.neural_network",
-                         fixed=_MLP_FIXED, noted=_MLP_NOTED),
+                         fixed=MLP_FIXED, noted=_MLP_NOTED),
 }
 
 

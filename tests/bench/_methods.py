@@ -53,7 +53,9 @@ class MethodRun:
 
     @property
     def task(self) -> str:
-        return "regression" if self.kind == "regression" else "classification"
+        from metabase import task_of
+
+        return task_of(self.kind)
 
     def hard_timeout(self) -> float:
         """Seconds after which a process is killed and the row recorded as a timeout."""

@@ -32,7 +32,7 @@ from _methods import METRIC  # noqa: E402
 from bench_fit import TABLES, manifest, write_split  # noqa: E402
 
 from automl_cli._io import load_table  # noqa: E402
-from metabase import (METRICS, build_pipeline, fit_and_score, infer_schema,  # noqa: E402
+from metabase import (METRICS, build_pipeline, task_of, fit_and_score, infer_schema,  # noqa: E402
                       prepare_frame)
 
 FIRST_PHASE = {"recommended", "default"}
@@ -44,7 +44,7 @@ def holdout_score(config, train: Path, test: Path, kind: str) -> float:
     tr, te = load_table(train).frame, load_table(test).frame
     frame = pd.concat([tr, te], ignore_index=True)
     X, y = frame.drop(columns="target"), frame["target"].to_numpy()
-    task = "regression" if kind == "regression" else "classification"
+    task = task_of(kind)
     schema = infer_schema(X.iloc[:len(tr)])
     Xp, _ = prepare_frame(X, schema)
     classes = None if task == "regression" else sorted(np.unique(y[:len(tr)]).tolist())
@@ -91,7 +91,7 @@ def main() -> int:
                        "from automl_cli.cli import main; "
                        "sys.argv[0] = 'automl'; main()",
                        "fit", str(train), "--target", "target", "--task",
-                       "regression" if kind == "regression" else "classification",
+                       task_of(kind),
                        "--time-budget", f"{a.budget:g}", "--json", "-q", "-o",
                        str(Path(tmp) / method), "--force"] + extra
                 doc = json.loads(subprocess.run(cmd, capture_output=True, text=True,

@@ -1,0 +1,95 @@
+"""One trial: cross-validate one config on the search rows, in a stoppable child.
+
+Everything the trials of one fit share (the search rows, task, classes, metric,
+folds, seed, schema, memory limit) travels as one frozen :class:`TrialContext`,
+built once per fit; the pools of ``_pool`` run :func:`run_trial` (here, on
+threads) or :func:`trial_unit` (on a Dask worker) with it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from metabase import build_pipeline, config_key, cross_validate, run_isolated
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    X: object                   # the search rows, prepared (a pandas DataFrame)
+    y: np.ndarray
+    task: str
+    classes: list | None
+    metric: str
+    splits: list                # the search's shared folds: (train, test) index pairs
+    seed: int
+    schema: dict
+    memory_limit: int | None = None
+
+    @property
+    def folds(self) -> int:
+        return len(self.splits)
+
+
+@dataclass
+class Trial:
+    number: int
+    config: dict
+    source: str
+    status: str = "pending"
+    score: float = float("nan")
+    score_std: float = float("nan")
+    fold_fit_time: float = float("nan")
+    elapsed: float = 0.0
+    error: str = ""
+
+    def to_dict(self) -> dict:
+        return {"trial": self.number, "config_id": config_key(self.config["family"],
+                                                               self.config["params"]),
+                "family": self.config["family"], "params": self.config["params"],
+                "source": self.source, "status": self.status, "score": _num(self.score),
+                "score_std": _num(self.score_std), "fold_fit_time": _num(self.fold_fit_time),
+                "seconds": round(self.elapsed, 3), "error": self.error}
+
+
+def _num(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)
+
+
+def trial_unit(ctx: TrialContext, config: dict, timeout, cancel=None) -> dict:
+    """Cross-validate ``config`` in a stoppable child (here, or on a Dask worker):
+    ``{"status", "value" (the folds), "error", "elapsed"}``, picklable."""
+    def make():
+        return build_pipeline(config, ctx.schema, ctx.task, random_state=ctx.seed)
+
+    out = run_isolated(
+        lambda: cross_validate(make, ctx.X, ctx.y, ctx.task, ctx.classes, [ctx.metric],
+                               ctx.splits),
+        timeout=timeout, memory_limit=ctx.memory_limit, cancel=cancel)
+    return {"status": out.status, "value": out.value, "error": out.error,
+            "elapsed": out.elapsed}
+
+
+def run_trial(ctx: TrialContext, trial: Trial, timeout, cancel=None) -> Trial:
+    """Run ``trial`` (see :func:`trial_unit`) and fill in its scores."""
+    return fill_trial(trial, trial_unit(ctx, trial.config, timeout, cancel), ctx.metric)
+
+
+def fill_trial(trial: Trial, out: dict, metric: str) -> Trial:
+    """Scores and times of a trial from its unit's result (or its failure)."""
+    trial.elapsed = out["elapsed"]
+    if out["status"] != "ok":
+        trial.status, trial.error = out["status"], out["error"]
+        return trial
+    folds = out["value"]
+    scores = np.array([f[metric] for f in folds], dtype=float)
+    trial.fold_fit_time = float(np.mean([f["fit_time"] for f in folds]))
+    if np.all(np.isnan(scores)):
+        trial.status, trial.error = "error", f"{metric} could not be computed on any fold"
+        return trial
+    trial.status = "ok"
+    trial.score = float(np.nanmean(scores))
+    trial.score_std = float(np.nanstd(scores))
+    return trial
