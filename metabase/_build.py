@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -202,60 +203,90 @@ def live_history(live_dir: Path, log=print):
     return pd.concat(tasks, ignore_index=True), pd.concat(runs, ignore_index=True), summary
 
 
-def build(shared_dir: Path, out: Path, history_dir: Path = HISTORY_DIR,
-          settings: Settings | None = None, n_jobs: int = 1, run_portfolio: bool = True,
-          only: list[str] | None = None, exclude: list[str] | None = None, log=print) -> dict:
-    """Run what is missing, then write the store; returns the build summary."""
-    import pandas as pd
+@dataclass
+class BuildPlan:
+    """What a build runs and keeps: ``only`` these tables' portfolio runs (all when None),
+    on ``n_jobs`` cores; ``exclude`` these tables from the store, from every source."""
 
+    run_portfolio: bool = True
+    n_jobs: int = 1
+    only: list[str] | None = None
+    exclude: list[str] | None = None
+
+
+def build(shared_dir: Path, out: Path, history_dir: Path = HISTORY_DIR,
+          settings: Settings | None = None, plan: BuildPlan | None = None, log=print) -> dict:
+    """Run what is missing, then write the store; returns the build summary."""
     from ._metafeatures import QUALITY_NAMES
 
-    settings = settings or Settings()
+    settings, plan = settings or Settings(), plan or BuildPlan()
     t0 = time.perf_counter()
-    datasets, reference = Path(shared_dir) / "datasets", Path(shared_dir) / "reference"
-    pdir = Path(history_dir) / "portfolio"
-    if run_portfolio:
+    datasets = Path(shared_dir) / "datasets"
+    if plan.run_portfolio:
+        pdir = Path(history_dir) / "portfolio"
         log(f"portfolio runs -> {pdir} (cached runs are skipped)")
-        run_folder(datasets, pdir, settings, n_jobs=n_jobs, only=only, log=log)
-    runs = aggregate_portfolio(pdir)
+        run_folder(datasets, pdir, settings, n_jobs=plan.n_jobs, only=plan.only, log=log)
+    tasks, runs, sources = _history(Path(shared_dir), Path(history_dir), log)
+    if plan.exclude:
+        tasks, runs = _exclude(tasks, runs, datasets, plan.exclude, log)
+    tasks = _typed(tasks)
+    header = new_header(QUALITY_NAMES, sources, {
+        "portfolio": {"folds": settings.folds, "seed": settings.seed,
+                      "max_rows": settings.max_rows, "timeout": settings.timeout},
+        "excluded_tables": sorted(plan.exclude or [])})
+    write_store(out, header, tasks, runs)
+    return {"seconds": time.perf_counter() - t0, "tasks": len(tasks), "runs": len(runs),
+            "out": str(out)}
+
+
+def _history(shared_dir: Path, history_dir: Path, log):
+    """``(tasks, runs, sources)`` of every source: our portfolio runs, the offline OpenML
+    history in ``shared_dir/reference``, and the live OpenML runs fetched earlier."""
+    import pandas as pd
+
+    datasets, reference = shared_dir / "datasets", shared_dir / "reference"
+    runs = aggregate_portfolio(history_dir / "portfolio")
     tables = {k.split(":", 1)[1] for k in runs["task_key"].unique()}
     log("meta-features of the shared tables")
-    mf = shared_metafeatures(datasets, Path(history_dir) / "metafeatures.csv", log=log)
+    mf = shared_metafeatures(datasets, history_dir / "metafeatures.csv", log=log)
     tasks = portfolio_tasks(datasets, mf, tables)
     sources = {PORTFOLIO_SOURCE: {
         "licence": "ours (derived from the tables in ../shared/datasets; see NOTICE)",
         "tasks": int(len(tasks)), "runs": int(len(runs)),
         "configs": int(runs["config_id"].nunique()) if len(runs) else 0}}
+    more = []
     if reference.exists():
         log("offline OpenML history")
-        otasks, oruns, osummary = offline_history(reference, log)
-        tasks = pd.concat([tasks, otasks], ignore_index=True)
-        runs = pd.concat([runs, oruns], ignore_index=True)
-        sources.update(osummary)
-    live = Path(history_dir) / "openml"
-    if live.exists():
-        ltasks, lruns, lsummary = live_history(live, log)
-        tasks = pd.concat([tasks, ltasks], ignore_index=True)
-        runs = pd.concat([runs, lruns], ignore_index=True)
-        sources.update(lsummary)
-    if exclude:
-        # leave these tables out of the store (e.g. a benchmark's test tables), from every
-        # source: by name and by OpenML dataset id
-        ids = {int(m["openml_id"]) for m in read_manifest(datasets)
-               if m["name"] in exclude and m["openml_id"]}
-        drop = tasks["name"].isin(exclude) | tasks["openml_dataset_id"].astype(
-            "Int64").isin(ids).fillna(False)
-        log(f"excluded {int(drop.sum())} task(s) of {len(exclude)} table(s)")
-        runs = runs[~runs["task_key"].isin(set(tasks.loc[drop, "task_key"]))]
-        tasks = tasks[~drop]
+        more.append(offline_history(reference, log))
+    if (history_dir / "openml").exists():
+        more.append(live_history(history_dir / "openml", log))
+    for t, r, summary in more:
+        tasks = pd.concat([tasks, t], ignore_index=True)
+        runs = pd.concat([runs, r], ignore_index=True)
+        sources.update(summary)
+    return tasks, runs, sources
+
+
+def _exclude(tasks, runs, datasets: Path, exclude: list[str], log):
+    """Leave these tables out of the store (e.g. a benchmark's test tables), from every
+    source: by name and by OpenML dataset id."""
+    ids = {int(m["openml_id"]) for m in read_manifest(datasets)
+           if m["name"] in exclude and m["openml_id"]}
+    drop = tasks["name"].isin(exclude) | tasks["openml_dataset_id"].astype(
+        "Int64").isin(ids).fillna(False)
+    log(f"excluded {int(drop.sum())} task(s) of {len(exclude)} table(s)")
+    runs = runs[~runs["task_key"].isin(set(tasks.loc[drop, "task_key"]))]
+    return tasks[~drop], runs
+
+
+def _typed(tasks):
+    """The store's task columns, meta-features as float64."""
+    import pandas as pd
+
+    from ._metafeatures import QUALITY_NAMES
+
     names = [n for n in QUALITY_NAMES if n in tasks.columns]
     tasks = tasks[TASK_COLUMNS + names]
     for col in names:
         tasks[col] = pd.to_numeric(tasks[col], errors="coerce").astype("float64")
-    header = new_header(QUALITY_NAMES, sources, {
-        "portfolio": {"folds": settings.folds, "seed": settings.seed,
-                      "max_rows": settings.max_rows, "timeout": settings.timeout},
-        "excluded_tables": sorted(exclude or [])})
-    write_store(out, header, tasks, runs)
-    return {"seconds": time.perf_counter() - t0, "tasks": len(tasks), "runs": len(runs),
-            "out": str(out)}
+    return tasks

@@ -169,8 +169,8 @@ def evaluate_openml(store, scaler_names=None, n_neighbours: int = 25, max_tasks=
                           for p in g["params"]])
             s = g["score"].to_numpy(dtype=float)
             per[k] = (U, s, normalise_rank(s[None, :], True)[0])
-        out[source] = _loto_openml(keys, X, per, space, fam, task_type, n_neighbours,
-                                   bandwidth, shrink)
+        out[source] = _loto_openml(keys, X, per, (space, fam, task_type),
+                                   (n_neighbours, bandwidth, shrink))
         out[source]["family"] = fam
     return out
 
@@ -186,7 +186,10 @@ def _kernel_scores(U_target, U_src, norm_src, bandwidth=0.15):
     return (w * norm_src[None, :]).sum(axis=1) / (w.sum(axis=1) + 1e-12)
 
 
-def _loto_openml(keys, X, per, space, fam, task, n_neighbours, bandwidth, shrink) -> dict:
+def _loto_openml(keys, X, per, family, kernel) -> dict:
+    """``family`` is (space, name, task); ``kernel`` (n_neighbours, bandwidth, shrink)."""
+    space, fam, task = family
+    n_neighbours, bandwidth, shrink = kernel
     default_u = np.array(to_unit_vector(space, FAMILIES[fam].defaults(task)))
     Z = _l1_minmax(X)
     rows: dict[str, dict] = {}

@@ -59,7 +59,7 @@ Examples:
 def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, openml_suite,
           openml_tasks, openml_flows, dask_scheduler, exclude, quiet):
     """Run the portfolio on every table of --shared (resumable) and write the store."""
-    from metabase import HISTORY_DIR, STORE_DIR, Settings, build_store, run_folder
+    from metabase import HISTORY_DIR, STORE_DIR, BuildPlan, Settings, build_store, run_folder
 
     from .._errors import DataError
     from .._report import Progress
@@ -101,9 +101,9 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
                        n_jobs=n_jobs, only=names, log=log)
         click.echo(f"portfolio runs done in {time.perf_counter() - t0:.0f} s")
         return
-    summary = build_store(shared, out or STORE_DIR, history or HISTORY_DIR, settings, n_jobs,
-                          run_portfolio=not no_portfolio, only=names,
-                          exclude=[s.strip() for s in exclude.split(",")] if exclude else None,
+    plan = BuildPlan(run_portfolio=not no_portfolio, n_jobs=n_jobs, only=names,
+                     exclude=[s.strip() for s in exclude.split(",")] if exclude else None)
+    summary = build_store(shared, out or STORE_DIR, history or HISTORY_DIR, settings, plan,
                           log=log)
     click.echo(f"store written to {summary['out']}: {summary['tasks']} tasks, "
                f"{summary['runs']} runs, in {summary['seconds']:.0f} s")

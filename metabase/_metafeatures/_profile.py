@@ -48,9 +48,12 @@ class Profile:
         }
 
 
-def profile(X, y, task="classification", groups=None, random_state=0,
-            max_rows_landmarkers=20000, max_rows_knn=5000, cv_seed=1,
-            max_rows_regression_landmarkers=2000):
+#: The tunables of :func:`profile` (keyword options) and their defaults.
+OPTIONS = {"max_rows_landmarkers": 20000, "max_rows_knn": 5000, "cv_seed": 1,
+           "max_rows_regression_landmarkers": 2000}
+
+
+def profile(X, y, task="classification", groups=None, random_state=0, **options):
     """Compute OpenML's data qualities of a table.
 
     Parameters
@@ -66,6 +69,8 @@ def profile(X, y, task="classification", groups=None, random_state=0,
         Subset of :data:`GROUPS` to compute; default all.
     random_state : int
         Seed of the landmarkers' row subsamples (only used on large tables).
+    **options
+        The tunables of :data:`OPTIONS`, by name (defaults there):
     max_rows_landmarkers, max_rows_knn : int
         Row caps of the landmarkers' stratified subsample; 1-NN has its own.
     cv_seed : int
@@ -78,15 +83,16 @@ def profile(X, y, task="classification", groups=None, random_state=0,
     -------
     Profile
     """
+    bad = sorted(set(options) - set(OPTIONS))
+    if bad:
+        raise TypeError(f"profile() got unknown option(s) {bad}; known: {sorted(OPTIONS)}")
     groups = GROUPS if groups is None else tuple(groups)
     unknown = sorted(set(groups) - set(GROUPS))
     if unknown:
         raise ValueError(f"unknown groups {unknown}; choose from {GROUPS}")
     start = time.perf_counter()
     table = make_table(X, y, task)
-    table.options = {"random_state": random_state, "max_rows_landmarkers": max_rows_landmarkers,
-                     "max_rows_knn": max_rows_knn, "cv_seed": cv_seed,
-                     "max_rows_regression_landmarkers": max_rows_regression_landmarkers}
+    table.options = {"random_state": random_state, **OPTIONS, **options}
     prepare = time.perf_counter() - start
     names = quality_names(groups)
     values, reasons, timings = compute(table, names)
