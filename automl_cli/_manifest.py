@@ -30,6 +30,7 @@ def build_manifest(result, source: dict, seconds: float) -> dict:
         "scores": {"cv": result.cv_scores, "holdout": result.holdout_scores,
                    "cv_folds": opts.cv, "cv_repeats": opts.repeats},
         "config": result.config,
+        "ensemble": _ensemble(result),
         "search": {"trials": len(trials), "stopped_by": result.search.stopped_by,
                    "interrupted": result.search.interrupted,
                    "first_score": first.score if first else None,
@@ -42,11 +43,26 @@ def build_manifest(result, source: dict, seconds: float) -> dict:
         "options": {"time_budget": opts.time_budget, "max_trials": opts.max_trials,
                     "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit,
                     "metalearning": opts.metalearning, "n_jobs": opts.n_jobs,
+                    "ensemble_size": opts.ensemble_size,
                     "dask_scheduler": opts.dask_scheduler},
         "timings": {**{k: round(v, 3) for k, v in result.timings.items()},
                     "total": round(seconds, 3)},
         "notes": result.notes,
     }
+
+
+def _ensemble(result) -> list[dict]:
+    """The saved model's members: config, weight and search score of each (one entry for
+    a single model); the class priors' share, where the blend has one, as a last entry."""
+    ens = result.ensemble
+    if ens is None:
+        return [{"config": result.config, "weight": 1.0, "score": result.search.best.score,
+                 "family": result.config["family"]}]
+    out = ens.describe()
+    if ens.prior:
+        out.append({"config": None, "family": "class priors", "weight": round(ens.prior, 6),
+                    "score": None})
+    return out
 
 
 def fit_summary(result, manifest: dict, output, wall: float, fail_under) -> dict:
@@ -69,6 +85,7 @@ def fit_summary(result, manifest: dict, output, wall: float, fail_under) -> dict
         "greater_is_better": METRICS[result.metric].greater_is_better,
         "score": score, "scores": result.cv_scores, "holdout": result.holdout_scores,
         "config": result.config,
+        "ensemble": manifest["ensemble"],
         "search": {**manifest["search"], "statuses": statuses},
         "leaderboard": manifest["leaderboard"],
         "recommendation": manifest["recommendation"],

@@ -9,11 +9,11 @@ threads) or :func:`trial_unit` (on a Dask worker) with it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from metabase import build_pipeline, config_key, cross_validate, run_isolated
+from metabase import build_pipeline, config_key, cross_validate_oof, run_isolated
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Trial:
     fold_fit_time: float = float("nan")
     elapsed: float = 0.0
     error: str = ""
+    #: out-of-fold predictions on the search rows (float32), for the ensemble
+    oof: object = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         return {"trial": self.number, "config_id": config_key(self.config["family"],
@@ -60,13 +62,14 @@ def _num(x):
 
 def trial_unit(ctx: TrialContext, config: dict, timeout, cancel=None) -> dict:
     """Cross-validate ``config`` in a stoppable child (here, or on a Dask worker):
-    ``{"status", "value" (the folds), "error", "elapsed"}``, picklable."""
+    ``{"status", "value" ((folds, out-of-fold predictions)), "error", "elapsed"}``,
+    picklable."""
     def make():
         return build_pipeline(config, ctx.schema, ctx.task, random_state=ctx.seed)
 
     out = run_isolated(
-        lambda: cross_validate(make, ctx.X, ctx.y, ctx.task, ctx.classes, [ctx.metric],
-                               ctx.splits),
+        lambda: cross_validate_oof(make, ctx.X, ctx.y, ctx.task, ctx.classes, [ctx.metric],
+                                   ctx.splits),
         timeout=timeout, memory_limit=ctx.memory_limit, cancel=cancel)
     return {"status": out.status, "value": out.value, "error": out.error,
             "elapsed": out.elapsed}
@@ -83,7 +86,7 @@ def fill_trial(trial: Trial, out: dict, metric: str) -> Trial:
     if out["status"] != "ok":
         trial.status, trial.error = out["status"], out["error"]
         return trial
-    folds = out["value"]
+    folds, trial.oof = out["value"]
     scores = np.array([f[metric] for f in folds], dtype=float)
     trial.fold_fit_time = float(np.mean([f["fit_time"] for f in folds]))
     if np.all(np.isnan(scores)):
@@ -93,3 +96,18 @@ def fill_trial(trial: Trial, out: dict, metric: str) -> Trial:
     trial.score = float(np.nanmean(scores))
     trial.score_std = float(np.nanstd(scores))
     return trial
+
+
+def prune_predictions(trials: list, better, keep: int) -> None:
+    """Free the out-of-fold predictions of all but the ``keep`` best successful trials
+    (the ensemble draws from those), so that a long search stays bounded in memory."""
+    kept = [t for t in trials if t.oof is not None]
+    if len(kept) <= keep:
+        return
+    import functools
+
+    def order(a, b):
+        return -1 if better(a.score, b.score) else (1 if better(b.score, a.score) else 0)
+
+    for t in sorted(kept, key=functools.cmp_to_key(order))[keep:]:
+        t.oof = None

@@ -15,7 +15,7 @@ import numpy as np
 
 from metabase import METRICS, config_key
 
-from ._trial import Trial
+from ._trial import Trial, prune_predictions
 
 
 #: Share of the time left that a trial may take while no trial has succeeded.
@@ -30,6 +30,9 @@ FIRST_RECOMMENDED = 5
 #: recommendations, then local steps, the next recommended and random configs in turn).
 #: Chosen by ``tests/bench/search_phases.py`` (figures: README, "Choices (and why)").
 STRATEGY = "local"
+#: Trials whose out-of-fold predictions are kept for the ensemble (auto-sklearn's
+#: ensemble_nbest default is 50; fewer keep a 20,000-row multiclass search small).
+KEEP_PREDICTIONS = 30
 
 
 @dataclass
@@ -114,6 +117,7 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                 pending.discard(f)
                 trial = pool.result(f)
                 result.trials.append(trial)
+                prune_predictions(result.trials, better, KEEP_PREDICTIONS)
                 if trial.status == "ok" and expected.get(trial.number):
                     ratios.append(trial.elapsed / max(expected[trial.number], 0.05))
                 if trial.status == "ok" and (result.best is None

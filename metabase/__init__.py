@@ -8,7 +8,7 @@
   tasks, and the meta-model that ranks configs for a new table.
 """
 
-from ._evaluate import aligned_proba, cross_validate, fit_and_score, make_splits
+from ._evaluate import aligned_proba, cross_validate, cross_validate_oof, fit_and_score, make_splits
 from ._isolate import Outcome, run_isolated
 from ._metafeatures import GROUPS, QUALITY_NAMES, Profile, Undefined, profile
 from ._metrics import METRICS, Metric, default_metric, kind_of, metrics_for, score_all, task_of
@@ -51,6 +51,7 @@ __all__ = [*_LAZY,
     "FAMILIES", "GROUPS", "METRICS", "Profile", "QUALITY_NAMES", "Undefined", "profile",
     "SPACE_VERSION", "Choice", "Float", "Int", "Metric", "Outcome",
     "SchemaError", "aligned_proba", "build_pipeline", "config_key", "cross_validate",
+    "cross_validate_oof",
     "default_metric", "fit_and_score", "kind_of", "task_of", "get_family", "infer_schema",
     "make_splits", "metrics_for", "prepare_frame", "round_config", "run_isolated",
     "sample_config", "score_all", "unseen_categories", "validate_config",

@@ -54,8 +54,9 @@ def aligned_proba(model, X, classes) -> np.ndarray:
     return full
 
 
-def fit_and_score(make_model, X, y, train, test, task, classes, metrics) -> dict:
-    """Fit on ``train``, score on ``test``: metrics plus fit and predict seconds."""
+def _fit_predict(make_model, X, y, train, test, task, classes):
+    """Fit on ``train``, predict ``test``: ``(fit seconds, predict seconds, labels or
+    values, aligned probabilities or None)``."""
     model = make_model()
     Xtr, ytr = X.iloc[train], y[train]
     t0 = time.perf_counter()
@@ -72,7 +73,20 @@ def fit_and_score(make_model, X, y, train, test, task, classes, metrics) -> dict
             proba = None
             pred = model.predict(Xte)
         predict_time = time.perf_counter() - t1
-    scores = score_all(metrics, y[test], pred, proba, classes)
+    return fit_time, predict_time, pred, proba
+
+
+def _scores(metrics, y, pred, proba, classes) -> dict:
+    with warnings.catch_warnings():        # e.g. a fold without some class
+        warnings.simplefilter("ignore")
+        return score_all(metrics, y, pred, proba, classes)
+
+
+def fit_and_score(make_model, X, y, train, test, task, classes, metrics) -> dict:
+    """Fit on ``train``, score on ``test``: metrics plus fit and predict seconds."""
+    fit_time, predict_time, pred, proba = _fit_predict(make_model, X, y, train, test, task,
+                                                       classes)
+    scores = _scores(metrics, y[test], pred, proba, classes)
     return {"fit_time": fit_time, "predict_time": predict_time, "n_train": len(train),
             "n_test": len(test), **scores}
 
@@ -82,3 +96,26 @@ def cross_validate(make_model, X, y, task, classes, metrics, splits) -> list[dic
     y = np.asarray(y)
     return [{"fold": i, **fit_and_score(make_model, X, y, tr, te, task, classes, metrics)}
             for i, (tr, te) in enumerate(splits)]
+
+
+def cross_validate_oof(make_model, X, y, task, classes, metrics, splits):
+    """:func:`cross_validate`'s folds and the out-of-fold predictions: probabilities
+    (rows x classes) for classification, values for regression, float32 (compact: they
+    are kept for every trial of a search). A row in several test folds (repeated
+    splits) gets its mean; a row in none, NaN."""
+    y = np.asarray(y)
+    shape = (len(y), len(classes)) if task == "classification" else (len(y),)
+    total, seen = np.zeros(shape), np.zeros(len(y))
+    folds = []
+    for i, (tr, te) in enumerate(splits):
+        fit_time, predict_time, pred, proba = _fit_predict(make_model, X, y, tr, te, task,
+                                                           classes)
+        folds.append({"fold": i, "fit_time": fit_time, "predict_time": predict_time,
+                      "n_train": len(tr), "n_test": len(te),
+                      **_scores(metrics, y[te], pred, proba, classes)})
+        total[te] += proba if task == "classification" else np.asarray(pred, dtype=float)
+        seen[te] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        oof = total / (seen[:, None] if total.ndim == 2 else seen)
+    oof[seen == 0] = np.nan
+    return folds, oof.astype(np.float32)

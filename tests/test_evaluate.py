@@ -64,3 +64,27 @@ def test_cross_validate_records_each_fold():
                            ["roc_auc", "accuracy"], splits)
     assert [f["fold"] for f in folds] == [0, 1, 2]
     assert all(f["roc_auc"] > 0.9 and f["n_test"] == 20 and f["fit_time"] >= 0 for f in folds)
+
+
+def test_out_of_fold_predictions_match_the_folds():
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    from metabase import cross_validate_oof
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"x": rng.normal(size=90), "z": rng.normal(size=90)})
+    y = np.where(X["x"] > 0.3, "b", np.where(X["x"] < -0.3, "a", "c"))
+    splits = make_splits(y, "classification", 3, 1, seed=0)
+    folds, oof = cross_validate_oof(LogisticRegression, X, y, "classification",
+                                    ["a", "b", "c"], ["accuracy"], splits)
+    assert oof.shape == (90, 3) and oof.dtype == np.float32
+    assert np.allclose(oof.sum(axis=1), 1, atol=1e-5)
+    tr, te = splits[0]
+    direct = LogisticRegression().fit(X.iloc[tr], y[tr]).predict_proba(X.iloc[te])
+    assert np.allclose(oof[te], direct, atol=1e-5)
+    acc = np.mean(np.array(["a", "b", "c"])[oof[te].argmax(axis=1)] == y[te])
+    assert folds[0]["accuracy"] == pytest.approx(acc)
+    yr = X["x"].to_numpy() * 2
+    _, oofr = cross_validate_oof(Ridge, X, yr, "regression", None, ["r2"],
+                                 make_splits(yr, "regression", 3, 2, seed=0))
+    assert oofr.shape == (90,) and np.corrcoef(oofr, yr)[0, 1] > 0.99   # mean of 2 repeats

@@ -65,14 +65,28 @@ def test_fill_trial_from_folds_and_failures():
     folds = [{"roc_auc": 0.8, "fit_time": 1.0}, {"roc_auc": float("nan"), "fit_time": 3.0},
              {"roc_auc": 0.9, "fit_time": 2.0}]
     t = fill_trial(Trial(1, {"family": "hgb", "params": {}}, "x"),
-                   {"status": "ok", "value": folds, "error": "", "elapsed": 7.0}, "roc_auc")
+                   {"status": "ok", "value": (folds, np.zeros(3)), "error": "", "elapsed": 7.0}, "roc_auc")
     assert t.status == "ok" and t.elapsed == 7.0 and t.fold_fit_time == 2.0
     assert math.isclose(t.score, 0.85) and math.isclose(t.score_std, 0.05)
+    assert t.oof is not None and "oof" not in t.to_dict()
     nan = [{"roc_auc": float("nan"), "fit_time": 1.0}]
     t = fill_trial(Trial(2, {"family": "hgb", "params": {}}, "x"),
-                   {"status": "ok", "value": nan, "error": "", "elapsed": 1.0}, "roc_auc")
+                   {"status": "ok", "value": (nan, None), "error": "", "elapsed": 1.0}, "roc_auc")
     assert t.status == "error" and "could not be computed" in t.error
     t = fill_trial(Trial(3, {"family": "hgb", "params": {}}, "x"),
                    {"status": "timeout", "value": None, "error": "killed", "elapsed": 2.0},
                    "roc_auc")
     assert t.status == "timeout" and t.error == "killed" and np.isnan(t.score)
+
+
+def test_only_the_best_trials_keep_their_predictions():
+    from automl_cli._trial import prune_predictions
+    from metabase import METRICS
+
+    trials = [_ok(i, "hgb", {}, s) for i, s in enumerate([0.5, 0.9, 0.7, 0.8])]
+    for t in trials:
+        t.oof = np.zeros(2)
+    prune_predictions(trials, METRICS["roc_auc"].better, 2)
+    assert [t.oof is not None for t in trials] == [False, True, False, True]
+    prune_predictions(trials, METRICS["log_loss"].better, 1)      # lower is better
+    assert [t.oof is not None for t in trials] == [False, False, False, True]

@@ -50,6 +50,9 @@ Examples:
               "instead of the metabase's recommendations (for comparison).")
 @click.option("--store", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Metabase store. Default: the shipped one.")
+@click.option("--ensemble-size", type=click.IntRange(min=1), default=25, show_default=True,
+              help="Rounds of greedy ensemble selection over the trials (the blend stops "
+              "growing when no trial improves it); 1 keeps the single best config.")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")
 @click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
@@ -59,8 +62,8 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
-        output, force, fail_under, no_metalearning, store, n_jobs, dask_scheduler, as_json,
-        quiet, sheet):
+        output, force, fail_under, no_metalearning, store, ensemble_size, n_jobs,
+        dask_scheduler, as_json, quiet, sheet):
     """Train the best model the time budget allows on DATA and save it.
 
     DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
@@ -90,6 +93,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     opts = _fit.FitOptions(metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv,
                            seed=seed, holdout=holdout, memory_limit=memory_limit,
                            metalearning=not no_metalearning, n_jobs=n_jobs,
+                           ensemble_size=ensemble_size,
                            dask_scheduler=dask_scheduler,
                            store=str(store) if store else None)
     metric_name = _fit.choose_metric(problem, metric)
@@ -129,12 +133,13 @@ def _print_text(doc: dict) -> None:
     from .._report import fmt_params
 
     s = doc["score"]
-    folds = f"{s['folds']} fresh folds" if s.get("source") == "final" else "search CV"
+    folds = {"final": f"{s['folds']} fresh folds", "oof": "out of fold on the search's folds"
+             }.get(s.get("source"), "search CV")
     kind = doc["kind"] + (f", {len(doc['classes'])} classes" if doc["classes"] else "")
     lines = [
         f"task:    {kind}; target {doc['target']!r}",
         f"metric:  {doc['metric']}" + ("" if doc["greater_is_better"] else " (lower is better)"),
-        f"model:   {doc['config']['family']} ({fmt_params(doc['config']['params'])})",
+        _model_line(doc, fmt_params),
         f"score:   {doc['metric']} {_f(s['mean'])} ± {_f(s['std'])} ({folds})",
     ]
     others = [f"{k} {_f(v['mean'])}" for k, v in doc["scores"].items() if k != doc["metric"]]
@@ -155,6 +160,16 @@ def _print_text(doc: dict) -> None:
     for note in doc["notes"]:
         lines.append(f"note:    {note}")
     click.echo("\n".join(lines))
+
+
+def _model_line(doc: dict, fmt_params) -> str:
+    members = [m for m in doc["ensemble"] if m["config"] is not None]
+    if len(members) == 1:
+        return f"model:   {doc['config']['family']} ({fmt_params(doc['config']['params'])})"
+    shown = ", ".join(f"{m['family']} {m['weight']:.2f}" for m in members[:5])
+    more = ", …" if len(members) > 5 else ""
+    priors = " + class priors" if len(members) < len(doc["ensemble"]) else ""
+    return f"model:   ensemble of {len(members)} ({shown}{more}){priors}"
 
 
 def _f(x) -> str:
