@@ -44,10 +44,18 @@ $(BENCH_VENV)/.installed:
 	$(BENCH_VENV)/bin/python -m pip install -q 'flaml[automl]==2.7.0' pandas scikit-learn \
 	    && touch $@ || echo "note: FLAML could not be installed: the bench runs without it"
 
-# Hours: automl fit vs baselines vs FLAML on 24 tables at 10 s (3 splits) and 60 s (1 split),
+# AutoGluon in an environment of its own, as a user installs it (without torch: its neural
+# networks skip with a warning); the bench skips it with a note where this fails.
+AG_VENV ?= .venv-autogluon
+$(AG_VENV)/.installed:
+	test -x $(AG_VENV)/bin/python || $(PYTHON) -m venv $(AG_VENV)
+	$(AG_VENV)/bin/python -m pip install -q 'autogluon.tabular[lightgbm,catboost,xgboost]==1.6.3' \
+	    && touch $@ || echo "note: AutoGluon could not be installed: the bench runs without it"
+
+# Hours: automl fit vs baselines vs FLAML and AutoGluon on 24 tables at 10 s (3 splits) and 60 s (1 split),
 # two tables at a time (one core per method); `automl fit` uses a store without those tables.
 # Resumable: run `make bench` again after an interruption. E.g. BENCH_ARGS="--tables boston --budgets 10 --splits 1"
-bench: install $(BENCH_VENV)/.installed
+bench: install $(BENCH_VENV)/.installed $(AG_VENV)/.installed
 	$(BIN)/python tests/bench/bench_recommend.py --out bench-results/recommend.json
 	$(BIN)/automl metabase build --no-portfolio --shared $(SHARED) --out $(BENCH_STORE) -q \
 	    --exclude $$($(BIN)/python tests/bench/bench_fit.py --names)

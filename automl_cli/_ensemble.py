@@ -35,6 +35,17 @@ class Ensemble:
     prior: float                # share of the class priors (0: none, regression or size 1)
     score: float                # the run's metric of the blend, out of fold on the search
 
+    def predictions(self, y, classes):
+        """The blend's out-of-fold predictions on the search rows (``y``: their targets):
+        probabilities (rows x classes) or values, float32; None where a member lost its."""
+        if any(t.oof is None for t in self.members):
+            return None
+        blend = sum(w * t.oof.astype(np.float64) for t, w in zip(self.members, self.weights))
+        if self.prior:
+            prior = np.array([np.mean(np.asarray(y) == c) for c in classes])
+            blend = (blend + self.prior * prior) / (1 + self.prior)
+        return blend.astype(np.float32)
+
     def describe(self) -> list[dict]:
         return [{"trial": t.number, "family": t.config["family"], "config": t.config,
                  "weight": round(w, 4), "score": t.score} for t, w in

@@ -60,6 +60,9 @@ class FitResult:
     advice: dict | None = None
     options: FitOptions = field(default_factory=FitOptions)
     ensemble: Ensemble | None = None
+    #: the saved model's out-of-fold predictions on the search rows: {"y", "predictions"}
+    #: (probabilities rows x classes, or values; None when unavailable)
+    oof: dict | None = None
 
     @property
     def score(self) -> float:
@@ -95,7 +98,8 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     return FitResult(final.model, run.schema, problem, run.metric, final.ensemble.members[0].config,
                      final.cv_scores, final.holdout_scores, result, run.timings,
                      run.notes + run.warns, advice.to_dict() if advice is not None else None,
-                     options, final.ensemble)
+                     options, final.ensemble,
+                     {"y": ctx.y, "predictions": final.ensemble.predictions(ctx.y, ctx.classes)})
 
 
 def _select(run: Run, ctx: TrialContext, result: SearchResult) -> Ensemble:

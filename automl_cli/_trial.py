@@ -44,6 +44,7 @@ class Trial:
     fold_fit_time: float = float("nan")
     elapsed: float = 0.0
     error: str = ""
+    finished: float = float("nan")    # seconds into the run when its result came back
     #: out-of-fold predictions on the search rows (float32), for the ensemble
     oof: object = field(default=None, repr=False)
 
@@ -53,7 +54,8 @@ class Trial:
                 "family": self.config["family"], "params": self.config["params"],
                 "source": self.source, "status": self.status, "score": _num(self.score),
                 "score_std": _num(self.score_std), "fold_fit_time": _num(self.fold_fit_time),
-                "seconds": round(self.elapsed, 3), "error": self.error}
+                "seconds": round(self.elapsed, 3), "finished": _num(self.finished),
+                "error": self.error}
 
 
 def _num(x):

@@ -23,16 +23,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 #: Method names in print order.
-METHODS = ["automl", "automl-nometa", "hgb-default", "rf-default", "random", "flaml"]
+METHODS = ["automl", "automl-es1", "automl-nometa", "hgb-default", "rf-default", "random",
+           "flaml", "autogluon"]
 #: Methods that are given the time budget (the others are single default fits).
-BUDGETED = {"automl", "automl-nometa", "random", "flaml"}
+BUDGETED = {"automl", "automl-es1", "automl-nometa", "random", "flaml", "autogluon"}
+#: Extra ``automl fit`` options of each automl method.
+AUTOML_ARGS = {"automl": [], "automl-es1": ["--ensemble-size", "1"],
+               "automl-nometa": ["--no-metalearning"]}
 TITLES = {
     "automl": "automl fit",
+    "automl-es1": "automl fit --ensemble-size 1",
     "automl-nometa": "automl fit --no-metalearning",
     "hgb-default": "HistGradientBoosting, defaults",
     "rf-default": "RandomForest, defaults",
     "random": "random search over our spaces",
     "flaml": "FLAML AutoML",
+    "autogluon": "AutoGluon TabularPredictor",
 }
 #: The task's default metric, as automl chooses it (FLAML spells them the same).
 METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "r2"}
@@ -50,6 +56,7 @@ class MethodRun:
     env: dict
     flaml_python: Path
     store: str | None = None
+    autogluon_python: Path | None = None
 
     @property
     def task(self) -> str:
@@ -60,6 +67,21 @@ class MethodRun:
     def hard_timeout(self) -> float:
         """Seconds after which a process is killed and the row recorded as a timeout."""
         return self.budget * 3 + 120
+
+
+def autogluon_status(python: Path) -> tuple[bool, str]:
+    """(usable, note) for the AutoGluon interpreter."""
+    if not Path(python).exists():
+        return False, (f"AutoGluon skipped: no interpreter at {python} (make "
+                       ".venv-autogluon/.installed)")
+    out = subprocess.run([str(python), "-c", "import autogluon.tabular as t, sklearn, lightgbm; "
+                          "print(t.__version__, sklearn.__version__, lightgbm.__version__)"],
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["?"])[-1]
+        return False, f"AutoGluon skipped: {python} cannot import autogluon.tabular ({last})"
+    ag, skl, lgb = out.stdout.split()
+    return True, f"AutoGluon {ag} (scikit-learn {skl}, lightgbm {lgb}) from {python}"
 
 
 def flaml_status(python: Path) -> tuple[bool, str]:
@@ -116,13 +138,11 @@ def _automl_bin() -> Path:
     return Path(sys.executable).with_name("automl")
 
 
-def _run_automl(run: MethodRun, metalearning: bool) -> dict:
+def _run_automl(run: MethodRun) -> dict:
     model = run.workdir / f"model-{run.method}"
     cmd = [_automl_bin(), "fit", run.train, "--target", "target", "--task", run.task,
            "--time-budget", f"{run.budget:g}", "--seed", str(run.seed), "--json", "-q",
-           "-o", model, "--force"]
-    if not metalearning:
-        cmd.append("--no-metalearning")
+           "-o", model, "--force", *AUTOML_ARGS[run.method]]
     if run.store:
         cmd += ["--store", run.store]
     code, wall, out, err = _launch(cmd, run, run.method)
@@ -134,9 +154,11 @@ def _run_automl(run: MethodRun, metalearning: bool) -> dict:
     search = doc.get("search", {})
     first = next((t for t in doc.get("leaderboard", []) if t.get("status") == "ok"), {})
     advice = "advice" if doc.get("recommendation") else "no advice"
-    detail = (f"{doc['config']['family']}; {search.get('trials')} trials; "
-              f"stopped by {search.get('stopped_by')}; cv {doc['score'].get('mean')}; "
-              f"{advice}; first {first.get('family')} {first.get('score')}")
+    members = [m for m in doc.get("ensemble", []) if m.get("config")]
+    detail = (f"{doc['config']['family']}; {len(members)} members; {search.get('trials')} "
+              f"trials; stopped by {search.get('stopped_by')}; cv {doc['score'].get('mean')} "
+              f"({doc['score'].get('source')}); {advice}; first {first.get('family')} "
+              f"{first.get('score')}")
     pred = run.workdir / f"pred-{run.method}.csv"
     t1 = time.perf_counter()
     code, _, out, err = _launch([_automl_bin(), "predict", model, run.test, "--proba", "-q",
@@ -169,10 +191,12 @@ def run_method(run: MethodRun) -> dict:
     """One measured row (without the table and split columns)."""
     metric = METRIC[run.kind]
     try:
-        if run.method in ("automl", "automl-nometa"):
-            row = _run_automl(run, metalearning=run.method == "automl")
+        if run.method in AUTOML_ARGS:
+            row = _run_automl(run)
         elif run.method == "flaml":
             row = _run_runner(run, run.flaml_python, "_flaml_runner.py")
+        elif run.method == "autogluon":
+            row = _run_runner(run, run.autogluon_python, "_autogluon_runner.py")
         else:
             row = _run_runner(run, sys.executable, "_sklearn_runner.py")
         if row["status"] == "ok":

@@ -34,7 +34,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from _methods import BUDGETED, METHODS, METRIC, MethodRun, flaml_status, run_method  # noqa: E402
+from _methods import (BUDGETED, METHODS, METRIC, MethodRun, autogluon_status,  # noqa: E402
+                      flaml_status, run_method)
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 DEFAULT_OUT = ROOT / "bench-results" / "fit.csv"
@@ -163,6 +164,8 @@ def parse_args(argv=None):
     p.add_argument("--force", action="store_true", help="start --out afresh")
     p.add_argument("--summary", action="store_true", help="only re-read --out and print")
     p.add_argument("--flaml-python", type=Path, default=ROOT / ".venv-bench" / "bin" / "python")
+    p.add_argument("--autogluon-python", type=Path,
+                   default=ROOT / ".venv-autogluon" / "bin" / "python")
     p.add_argument("--store", help="metabase store passed to automl fit (default: shipped)")
     p.add_argument("--list", action="store_true", help="print the fixed table list and exit")
     p.add_argument("--names", action="store_true",
@@ -227,6 +230,11 @@ def main(argv=None) -> int:
         print(f"note: {note}")
         if not ok:
             methods.remove("flaml")
+    if "autogluon" in methods:
+        ok, note = autogluon_status(args.autogluon_python)
+        print(f"note: {note}")
+        if not ok:
+            methods.remove("autogluon")
     signal.signal(signal.SIGTERM, _interrupt)
     if args.store:      # the methods run in a temporary directory: a relative path would miss
         args.store = str(Path(args.store).resolve())
@@ -331,7 +339,7 @@ def run_all(budgets, splits, names, methods, meta, seen, done, args) -> None:
                         if not args.shard:      # children print whole lines only
                             print(head, end=" ", flush=True)
                         run = MethodRun(method, train, test, kind, budget, seed, workdir, env,
-                                        args.flaml_python, args.store)
+                                        args.flaml_python, args.store, args.autogluon_python)
                         row = run_method(run)
                         row.update(budget=_fmt(budget), table=name, kind=kind,
                                    n_rows=info["n_rows"], n_categorical=info["n_categorical"],
