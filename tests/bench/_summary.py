@@ -249,3 +249,6 @@ def print_summary(path: Path) -> None:
     print_tables(t)
     print_overall(df, t)
     print_targets(df, t)
+    from _summary_ensembles import print_ensemble_targets
+
+    print_ensemble_targets(df, t)
