@@ -5,22 +5,15 @@
 FLAML is used as a user would: ``AutoML().fit(X, y, task, time_budget, metric,
 n_jobs=1, seed)`` with its defaults otherwise (its own preprocessing of the
 pandas frame, its default estimators, retraining on all rows). This file imports
-nothing from the project.
+nothing from the project (``_runner_io`` beside it is the bench's own).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
 
-
-def label_str(value) -> str:
-    """As ``_methods.label_str``: ints without '.0', so proba columns match automl's."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+from _runner_io import fit_wall, write_predictions, write_report
 
 
 def clean_name(name, i: int) -> str:
@@ -35,7 +28,6 @@ def main(argv) -> int:
     _, train, test, task, metric, budget, seed, pred_out, report_out = argv
     import warnings
 
-    import numpy as np
     import pandas as pd
     from flaml import AutoML, __version__
 
@@ -51,25 +43,18 @@ def main(argv) -> int:
     automl.fit(X, y, task=task, time_budget=float(budget), metric=metric, n_jobs=1,
                seed=int(seed), verbose=0)
     fit_seconds = time.perf_counter() - t_fit
-    fit_wall = time.time() - float(os.environ.get("BENCH_T0", time.time()))
+    wall = fit_wall()
     t_pred = time.perf_counter()
     test_frame = pd.read_csv(test, na_values=["?"])
     Xt = test_frame.drop(columns=["target"]).rename(columns=names)
     if task == "classification":
-        proba = automl.predict_proba(Xt)
-        classes = list(automl.classes_)
-        out = pd.DataFrame({"prediction": np.asarray(classes, dtype=object)[proba.argmax(axis=1)]})
-        for j, label in enumerate(classes):
-            out[f"proba_{label_str(label)}"] = proba[:, j]
+        write_predictions(pred_out, list(automl.classes_), automl.predict_proba(Xt))
     else:
-        out = pd.DataFrame({"prediction": automl.predict(Xt)})
-    out.to_csv(pred_out, index=False)
+        write_predictions(pred_out, values=automl.predict(Xt))
     # FLAML minimises 1 - score for the metrics where greater is better
     best = 1 - automl.best_loss if metric in ("roc_auc", "r2") else automl.best_loss
     detail = f"flaml {__version__}: {automl.best_estimator}; search {metric} {best:.6g}"
-    with open(report_out, "w") as fh:
-        json.dump({"fit_wall": fit_wall, "fit_seconds": fit_seconds,
-                   "predict_seconds": time.perf_counter() - t_pred, "detail": detail}, fh)
+    write_report(report_out, wall, fit_seconds, t_pred, detail)
     return 0
 
 

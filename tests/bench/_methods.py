@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _runner_io import label_str  # one spelling of labels for every runner
+
 HERE = Path(__file__).resolve().parent
 
 #: Method names in print order.
@@ -206,13 +208,6 @@ def run_method(run: MethodRun) -> dict:
     row.pop("pred", None)
     row["metric"] = metric
     return row
-
-
-def label_str(value) -> str:
-    """A class label as the ``proba_<label>`` columns spell it (ints without '.0')."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def score_predictions(pred_path: Path, test_path: Path, kind: str) -> float:
