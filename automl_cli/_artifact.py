@@ -1,23 +1,41 @@
-"""The model directory: ``model.joblib`` (a plain scikit-learn Pipeline) and
-``manifest.json``. Written to a temporary directory and renamed into place, so
-a crash or a full disk never leaves half a model, and a replaced model is only
-removed once its successor is complete."""
+"""The model directory: ``model.skops`` (a plain scikit-learn estimator, in a format
+that cannot run code on load), ``manifest.json`` and ``profile.json`` (the training
+table's profile, for drift checks).
+
+Written to a temporary directory beside the target and swapped into place in one
+atomic step (``renameat2(RENAME_EXCHANGE)`` on Linux), under a lock on the parent
+directory: a crash, a full disk, ``kill -9`` or a second ``automl fit`` writing the
+same directory never leaves half a model, nor no model where there was one.
+Temporaries a killed run left behind (``.NAME.tmp-PID-*``) are removed by the next
+save once their process is gone, or after an hour.
+
+Format 1 directories (``model.joblib``, a pickle) still load, but only when the
+caller vouches for them (``trust_joblib``): a pickle runs whatever code it holds,
+and a checksum in a manifest anyone can rewrite proves nothing about who wrote it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 
-from ._errors import DataError, OutputError
+from ._errors import AutomlError, DataError, OutputError
 
 FORMAT = "automl-model"
-FORMAT_VERSION = 1
-MODEL_FILE = "model.joblib"
+FORMAT_VERSION = 2
+MODEL_FILE = "model.skops"
+LEGACY_MODEL_FILE = "model.joblib"         # format 1
 MANIFEST_FILE = "manifest.json"
+PROFILE_FILE = "profile.json"
+#: a temporary directory older than this is stale whoever made it: saving takes seconds
+STALE_SECONDS = 3600
 
 
 def sha256(path: Path) -> str:
@@ -33,7 +51,7 @@ def library_versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in ("automl", "scikit-learn", "pandas", "numpy", "joblib"):
+    for name in ("automl", "scikit-learn", "pandas", "numpy", "joblib", "skops"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -43,6 +61,7 @@ def library_versions() -> dict:
 
 def check_output_dir(out: Path, force: bool) -> None:
     """Refuse early (before any training) what ``save_model`` would refuse."""
+    out = Path(out)
     if out.exists() and not force:
         raise OutputError(f"{out}: already exists; use --force to replace it or --output "
                           "to choose another directory")
@@ -58,49 +77,182 @@ def check_output_dir(out: Path, force: bool) -> None:
     except OSError as exc:
         raise OutputError(f"{parent}: cannot write there ({exc.strerror or exc}): choose "
                           "another --output") from None
+    with _locked(parent):
+        clean_stale(out)
 
 
 def save_model(pipeline, manifest: dict, out: Path, force: bool = False) -> Path:
-    """Write the model directory atomically; returns its path."""
-    import joblib
+    """Write the model directory atomically; returns its path.
 
+    A ``"profile"`` key of ``manifest`` (the training profile) goes to its own file.
+    """
     out = Path(out)
     check_output_dir(out, force)
     parent = out.resolve().parent
+    manifest = dict(manifest)
+    profile = manifest.pop("profile", None)
     tmp = None
-    old = None
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
         os.chmod(tmp, 0o777 & ~umask())    # mkdtemp's 0700 would hide the model from others
-        model_path = tmp / MODEL_FILE
-        joblib.dump(pipeline, model_path, compress=3)
         manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, **manifest,
-                    "model_file": MODEL_FILE, "model_sha256": sha256(model_path)}
-        with open(tmp / MANIFEST_FILE, "w") as fh:
-            json.dump(manifest, fh, indent=2, default=_json_default)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        if out.exists():
-            old = parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, old)
-        os.replace(tmp, out)
+                    **_write_model(pipeline, tmp)}
+        if profile is not None:
+            _write(tmp / PROFILE_FILE, json.dumps(profile, separators=(",", ":"),
+                                                  default=_json_default) + "\n")
+            manifest.update(profile_file=PROFILE_FILE, profile_sha256=sha256(tmp / PROFILE_FILE))
+        _write(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2, default=_json_default) + "\n")
+        _fsync_dir(tmp)
+        with _locked(parent):
+            _install(tmp, out, force)
+        tmp = None
+        _fsync_dir(parent)
     except OSError as exc:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and old.exists() and not out.exists():
-            os.replace(old, out)
         raise OutputError(f"{out}: cannot write the model: {exc.strerror or exc}; "
                           "the previous model, if any, is intact") from None
-    except BaseException:
+    finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and old.exists() and not out.exists():
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def _write_model(pipeline, tmp: Path) -> dict:
+    """Dump the estimator with skops; its manifest keys. Refuses (a bug of ours, exit 1)
+    a model that holds types the loader would not trust: better now than at predict."""
+    import skops.io as sio
+
+    from ._trusted import TRUSTED
+
+    # compressed: a tenth of the size for trees, for a load as fast (joblib used 3 too)
+    data = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED, compresslevel=3)
+    types = sio.get_untrusted_types(data=data)
+    foreign = sorted(set(types) - set(TRUSTED))
+    if foreign:
+        raise AutomlError(f"the model holds types automl does not trust on load "
+                          f"({', '.join(foreign)}): not saved (a bug: please report it)")
+    _write(tmp / MODEL_FILE, data)
+    return {"model_file": MODEL_FILE, "model_sha256": sha256(tmp / MODEL_FILE),
+            "model_types": types}
+
+
+def _write(path: Path, content) -> None:
+    with open(path, "wb" if isinstance(content, bytes) else "w") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path):
+    """An exclusive flock on ``directory`` itself: saves into one directory take turns
+    (nothing is left behind; the kernel drops the lock when a killed process dies)."""
+    import fcntl
+
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:                  # a directory we may write but not read: no lock
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _install(tmp: Path, out: Path, force: bool) -> None:
+    """Put ``tmp`` at ``out``; the caller holds the parent's lock."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    if not force:
+        raise OutputError(f"{out}: already exists: another run saved it while this one was "
+                          "training; this model was not saved: use --force to replace it or "
+                          "--output to choose another directory")
+    if not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a directory")
+    if _exchange(tmp, out):          # tmp now holds the previous model
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    os.rename(out, old)              # a crash here leaves the old model in `old`: the
+    try:                             # next save or clean_stale puts it back
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_LIBC = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); False where unsupported."""
+    global _LIBC
+    import ctypes
+    import errno
+
+    try:
+        if _LIBC is None:
+            _LIBC = ctypes.CDLL(None, use_errno=True)
+        call = _LIBC.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if call(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):    # old kernel or file system
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def clean_stale(out: Path) -> list[str]:
+    """Remove what killed saves of ``out`` left beside it; returns the names removed.
+
+    ``.NAME.tmp-PID-*``: removed once process PID is gone (on this machine) or after
+    STALE_SECONDS. ``.NAME.old-PID`` (a previous model moved aside by a save that died
+    before its successor was in place, where the atomic swap is unavailable): put back
+    when NAME is missing, else removed.
+    """
+    out = Path(out)
+    removed = []
+    for entry in out.parent.glob(f".{out.name}.*"):
+        kind, _, rest = entry.name[len(out.name) + 2:].partition("-")
+        if kind not in ("tmp", "old") or not _stale(entry, rest.split("-")[0]):
+            continue
+        if kind == "old" and not out.exists():
+            os.rename(entry, out)
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry.name)
+    return removed
+
+
+def _stale(entry: Path, pid: str) -> bool:
+    try:
+        if time.time() - entry.lstat().st_mtime > STALE_SECONDS:
+            return True
+    except OSError:
+        return False
+    if not pid.isdigit():             # a name from before PIDs were in it
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:           # alive, another user's
+        return False
+    return False
 
 
 def umask() -> int:
@@ -148,25 +300,102 @@ def read_manifest(model_dir: Path) -> dict:
     return manifest
 
 
-def load_model(model_dir: Path):
-    """``(pipeline, manifest)``; the model file's sha256 must match the manifest.
+def _member(model_dir: Path, manifest: dict, key: str, default: str) -> Path:
+    """A file the manifest names, which must be inside the directory."""
+    name = manifest.get(key, default)
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        raise DataError(f"{model_dir}: the manifest's {key} {name!r} is not a file of the "
+                        "model directory; refit the model")
+    path = model_dir / name
+    if not path.is_file():
+        raise DataError(f"{model_dir}: {name} is missing; refit the model")
+    if sha256(path) != manifest.get(key.replace("_file", "_sha256")):
+        raise DataError(f"{path}: checksum mismatch: the file was changed or corrupted "
+                        "since it was saved; refit or restore it")
+    return path
 
-    Loading a joblib file runs code from it: load only models you trust.
+
+def load_model(model_dir: Path, trust_joblib: bool = False, warnings: list | None = None):
+    """``(estimator, manifest)``; the model file's sha256 must match the manifest.
+
+    Format 2 (skops) builds only trusted types (``automl_cli._trusted``) and checks
+    the trees' indices: a file that would run code, or read outside its arrays, is
+    refused (``DataError``). Format 1 (joblib) loads only with ``trust_joblib``.
+    What the caller should show the user is appended to ``warnings``.
     """
-    import joblib
-
+    warnings = [] if warnings is None else warnings
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
-    path = model_dir / manifest.get("model_file", MODEL_FILE)
-    if not path.exists():
-        raise DataError(f"{model_dir}: {path.name} is missing; refit the model")
-    if sha256(path) != manifest.get("model_sha256"):
-        raise DataError(f"{path}: checksum mismatch: the model file was changed or corrupted "
-                        "since it was saved; refit or restore it")
+    legacy = manifest["format_version"] < 2
+    path = _member(model_dir, manifest, "model_file",
+                   LEGACY_MODEL_FILE if legacy else MODEL_FILE)
+    if legacy or path.suffix == ".joblib":
+        model = _load_joblib(path, trust_joblib, warnings)
+    else:
+        model = _load_skops(path, manifest)
+    saved = (manifest.get("versions") or {}).get("scikit-learn")
+    now = library_versions()["scikit-learn"]
+    if saved and saved != now:
+        warnings.append(f"{model_dir}: the model was written by scikit-learn {saved}, this is "
+                        f"scikit-learn {now}: predictions may differ; refit it with this version")
+    return model, manifest
+
+
+def _load_skops(path: Path, manifest: dict):
+    import skops.io as sio
+
+    from ._trusted import TRUSTED, UnsafeModel, check_model
+
     try:
-        pipeline = joblib.load(path)
+        types = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # noqa: BLE001 - a file that is not a skops archive
+        raise DataError(f"{path}: not a readable skops model file ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}); refit or restore it") from None
+    foreign = sorted(set(types) - set(TRUSTED))
+    if foreign:
+        shown = ", ".join(foreign[:6]) + (" ..." if len(foreign) > 6 else "")
+        raise DataError(f"{path}: refused: it holds types outside automl's trusted set "
+                        f"({shown}), which could run code when built; refit the model with "
+                        "automl or restore the file it saved")
+    try:
+        model = sio.load(path, trusted=TRUSTED)
+    except Exception as exc:  # noqa: BLE001 - an unreadable or foreign-version file
+        raise DataError(f"{path}: cannot load the model ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}); it may need other library versions: "
+                        f"{manifest.get('versions')}") from None
+    try:
+        check_model(model)
+    except UnsafeModel as exc:
+        raise DataError(f"{path}: refused: {exc}: predicting with it could read outside its "
+                        "memory; refit the model with automl or restore the file it saved") \
+            from None
+    return model
+
+
+def _load_joblib(path: Path, trust: bool, warnings: list):
+    if not trust:
+        raise DataError(f"{path}: a format-1 model (joblib, i.e. a pickle): loading it could "
+                        "run any code the file holds, whatever its checksum; refit it with "
+                        "this automl (it saves model.skops), or pass --trust-joblib if you "
+                        "made this file yourself")
+    import joblib
+
+    warnings.append(f"{path}: loaded a format-1 joblib model (--trust-joblib): a pickle can "
+                    "run any code it holds; refit it to get a model.skops file")
+    try:
+        return joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - unpickling fails in many ways
         raise DataError(f"{path}: cannot load the model ({type(exc).__name__}: {exc}); "
-                        "it may need other library versions: "
-                        f"{manifest.get('versions')}") from None
-    return pipeline, manifest
+                        "it may need other library versions") from None
+
+
+def load_profile(model_dir: Path, manifest: dict) -> dict | None:
+    """The training profile, or None for a directory saved without one."""
+    if "profile_file" not in manifest:
+        return None
+    path = _member(Path(model_dir), manifest, "profile_file", PROFILE_FILE)
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"{path}: unreadable training profile ({exc}); refit the model") \
+            from None

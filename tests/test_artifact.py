@@ -1,4 +1,6 @@
-"""The model directory: checksums, versions, atomic writes, loading without our package."""
+"""The model directory: checksums, versions, atomic writes, loading without our package.
+What a tampered model file can and cannot do is in test_model_safety.py; concurrent
+saves and kill -9 in test_faults.py."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 
 from automl_cli import _artifact
 from automl_cli._errors import DataError, OutputError
+from automl_cli._trusted import TRUSTED
 from conftest import mixed_frame
 
 
@@ -24,9 +27,14 @@ def model_copy(fitted, tmp_path):
 
 def test_manifest_contents(fitted):
     m = json.loads((fitted / "manifest.json").read_text())
-    assert m["format"] == "automl-model" and m["format_version"] == 1
-    assert m["model_sha256"] == _artifact.sha256(fitted / "model.joblib")
-    assert {"scikit-learn", "pandas", "numpy", "python"} <= set(m["versions"])
+    assert m["format"] == "automl-model" and m["format_version"] == 2
+    assert m["model_file"] == "model.skops" and "profile" not in m
+    assert m["model_sha256"] == _artifact.sha256(fitted / "model.skops")
+    assert m["profile_sha256"] == _artifact.sha256(fitted / "profile.json")
+    assert set(m["model_types"]) <= set(TRUSTED)
+    assert {"scikit-learn", "pandas", "numpy", "python", "skops"} <= set(m["versions"])
+    assert sorted(p.name for p in fitted.iterdir()) == ["manifest.json", "model.skops",
+                                                        "profile.json"]
     cols = {c["name"]: c for c in m["schema"]["columns"]}
     assert cols["colour"]["kind"] == "categorical"
     assert cols["colour"]["categories"] == ["blue", "green", "red"]
@@ -37,10 +45,16 @@ def test_manifest_contents(fitted):
 
 
 def test_checksum_mismatch_refused(run, model_copy, binary_csv):
-    with open(model_copy / "model.joblib", "ab") as fh:
+    with open(model_copy / "model.skops", "ab") as fh:
         fh.write(b"tampered")
     res = run("predict", model_copy, binary_csv)
     assert res.exit_code == 4 and "checksum mismatch" in res.stderr
+
+
+def test_profile_checksum_mismatch_refused(run, model_copy, binary_csv):
+    (model_copy / "profile.json").write_text("{}")
+    res = run("predict", model_copy, binary_csv)
+    assert res.exit_code == 4 and "profile.json: checksum mismatch" in res.stderr
 
 
 def test_newer_format_refused(model_copy):
@@ -56,7 +70,8 @@ def test_newer_format_refused(model_copy):
     (lambda d: (d / "manifest.json").unlink(), "not an automl model directory"),
     (lambda d: (d / "manifest.json").write_text("{nope"), "unreadable manifest"),
     (lambda d: (d / "manifest.json").write_text('{"format": "other"}'), "not an automl model"),
-    (lambda d: (d / "model.joblib").unlink(), "model.joblib is missing"),
+    (lambda d: (d / "model.skops").unlink(), "model.skops is missing"),
+    (lambda d: (d / "profile.json").unlink(), "profile.json is missing"),
 ])
 def test_broken_model_dirs(run, model_copy, binary_csv, setup, message):
     setup(model_copy)
@@ -65,23 +80,24 @@ def test_broken_model_dirs(run, model_copy, binary_csv, setup, message):
 
 
 def test_corrupt_model_file_with_matching_checksum(run, model_copy, binary_csv):
-    (model_copy / "model.joblib").write_bytes(b"not a pickle")
+    (model_copy / "model.skops").write_bytes(b"not a zip")
     m = json.loads((model_copy / "manifest.json").read_text())
-    m["model_sha256"] = _artifact.sha256(model_copy / "model.joblib")
+    m["model_sha256"] = _artifact.sha256(model_copy / "model.skops")
     (model_copy / "manifest.json").write_text(json.dumps(m))
     res = run("predict", model_copy, binary_csv)
-    assert res.exit_code == 4 and "cannot load the model" in res.stderr
+    assert res.exit_code == 4 and "not a readable skops model file" in res.stderr
 
 
 def test_failed_save_keeps_previous_model(model_copy, monkeypatch):
+    from sklearn.dummy import DummyClassifier
+
     before = (model_copy / "manifest.json").read_text()
-    import joblib
 
     def full_disk(*a, **k):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(joblib, "dump", full_disk)
+    monkeypatch.setattr(_artifact, "_write", full_disk)
     with pytest.raises(OutputError, match="No space left on device.*previous model"):
-        _artifact.save_model(object(), {}, model_copy, force=True)
+        _artifact.save_model(DummyClassifier(), {}, model_copy, force=True)
     assert (model_copy / "manifest.json").read_text() == before
     assert sorted(p.name for p in model_copy.parent.iterdir()) == ["model"]
 
@@ -109,8 +125,10 @@ class Block:
         if name.split('.')[0] in ('automl_cli', 'metabase'):
             raise ImportError('blocked ' + name)
 sys.meta_path.insert(0, Block())
-import joblib, pandas as pd
-model = joblib.load({str(fitted / 'model.joblib')!r})
+import json, pandas as pd, skops.io as sio
+# the types to trust beyond skops' defaults: those automl's manifest lists (review them)
+types = json.load(open({str(fitted / 'manifest.json')!r}))["model_types"]
+model = sio.load({str(fitted / 'model.skops')!r}, trusted=types)
 X = pd.read_csv({str(data)!r})
 X['colour'] = X['colour'].astype(object)
 X['flag'] = X['flag'].astype(str).astype(object)
