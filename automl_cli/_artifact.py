@@ -81,10 +81,14 @@ def check_output_dir(out: Path, force: bool) -> None:
         clean_stale(out)
 
 
-def save_model(pipeline, manifest: dict, out: Path, force: bool = False) -> Path:
+def save_model(pipeline, manifest: dict, out: Path, force: bool = False,
+               extras: dict | None = None) -> Path:
     """Write the model directory atomically; returns its path.
 
     A ``"profile"`` key of ``manifest`` (the training profile) goes to its own file.
+    ``extras`` maps more file names to their content (bytes or text): written inside
+    the same atomic save, each listed with its sha256 in the manifest's ``extras``
+    (``read_extra`` reads one back, checked).
     """
     out = Path(out)
     check_output_dir(out, force)
@@ -101,6 +105,8 @@ def save_model(pipeline, manifest: dict, out: Path, force: bool = False) -> Path
             _write(tmp / PROFILE_FILE, json.dumps(profile, separators=(",", ":"),
                                                   default=_json_default) + "\n")
             manifest.update(profile_file=PROFILE_FILE, profile_sha256=sha256(tmp / PROFILE_FILE))
+        if extras:
+            manifest["extras"] = _write_extras(tmp, extras)
         _write(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2, default=_json_default) + "\n")
         _fsync_dir(tmp)
         with _locked(parent):
@@ -133,6 +139,36 @@ def _write_model(pipeline, tmp: Path) -> dict:
     _write(tmp / MODEL_FILE, data)
     return {"model_file": MODEL_FILE, "model_sha256": sha256(tmp / MODEL_FILE),
             "model_types": types}
+
+
+def _write_extras(tmp: Path, extras: dict) -> dict:
+    """Write each extra file into ``tmp``; their sha256 by name."""
+    reserved = {MODEL_FILE, LEGACY_MODEL_FILE, MANIFEST_FILE, PROFILE_FILE}
+    out = {}
+    for name, content in extras.items():
+        if Path(name).name != name or name in reserved or name.startswith("."):
+            raise ValueError(f"extra file {name!r}: not a plain, free file name")
+        _write(tmp / name, content)
+        out[name] = sha256(tmp / name)
+    return out
+
+
+def read_extra(model_dir: Path, manifest: dict, name: str) -> bytes | None:
+    """The content of extra file ``name`` (see ``save_model``), checked against its sha256;
+    None when the directory was saved without it."""
+    listed = manifest.get("extras") or {}
+    if name not in listed:
+        return None
+    path = Path(model_dir) / name
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: unreadable ({exc.strerror or exc}); refit the model") \
+            from None
+    if hashlib.sha256(content).hexdigest() != listed[name]:
+        raise DataError(f"{path}: checksum mismatch: the file was changed or corrupted "
+                        "since it was saved; refit or restore it")
+    return content
 
 
 def _write(path: Path, content) -> None:
