@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ._pipeline import TARGET_ENCODE_ABOVE
+
 #: Categoricals with more levels than this are called high-cardinality.
 HIGH_CARDINALITY = 100
 #: How many category levels the manifest lists per column.
@@ -90,8 +92,9 @@ def _column(name: str, s: pd.Series, n_rows: int) -> dict:
         col["categories"] = sorted(counts.index[:VOCABULARY_LIMIT].tolist())
         if n_unique > HIGH_CARDINALITY:
             col["kind"] = "text"
-            col["note"] = (f"{n_unique} distinct values: encoded compactly "
-                           "(the most frequent levels, the rest as 'infrequent')")
+        if n_unique > TARGET_ENCODE_ABOVE:
+            col["note"] = (f"{n_unique} distinct values: encoded compactly (target-encoded: "
+                           "each level by the target's mean on the other folds' rows)")
         return col
     # numeric dtypes
     if (pd.api.types.is_integer_dtype(s) and n_unique == n_rows and n_rows >= 20

@@ -31,7 +31,7 @@ def test_kinds():
 def test_high_cardinality_text_is_kept_compactly():
     f = pd.DataFrame({"t": [f"w{i % 300}" for i in range(1000)]})
     col = infer_schema(f)["columns"][0]
-    assert col["kind"] == "text" and col["used"] and "compactly" in col["note"]
+    assert col["kind"] == "text" and col["used"] and "target-encoded" in col["note"]
 
 
 def test_integer_column_unique_but_not_an_id_is_numeric():
@@ -69,3 +69,68 @@ def test_category_labels_agree_across_files():
     later = pd.DataFrame({"c": [1.0, 2.0, np.nan], "x": [1.0, 2.0, 3.0]})
     X, _ = prepare_frame(later, schema)
     assert X["c"].tolist()[:2] == ["1", "2"] and pd.isna(X["c"][2])
+
+
+# -- many-level text columns: target encoding ----------------------------------------------------
+
+def _many_levels(n=400, levels=120, seed=0, task="classification", n_classes=3):
+    rng = np.random.default_rng(seed)
+    code = rng.integers(0, levels, n)
+    effect = rng.normal(size=levels)[code]
+    f = pd.DataFrame({"shop": [f"shop{c}" for c in code], "x": rng.normal(size=n),
+                      "colour": rng.choice(["r", "g"], n)})
+    if task == "regression":
+        y = np.round(3 * effect + f["x"] * 0.1 + 10)        # whole numbers: still continuous
+    else:
+        y = np.digitize(effect, np.quantile(effect, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return f, y
+
+
+@pytest.mark.parametrize("family", ["linear", "hgb", "rf", "knn"])
+@pytest.mark.parametrize("task, n_classes", [("classification", 2), ("classification", 3),
+                                             ("regression", 0)])
+def test_many_levels_are_target_encoded(family, task, n_classes):
+    from metabase import build_pipeline, get_family
+    from metabase._pipeline import TARGET_ENCODE_ABOVE, high_cardinality
+
+    f, y = _many_levels(task=task, n_classes=n_classes)
+    schema = infer_schema(f)
+    X, _ = prepare_frame(f, schema)
+    fam = get_family(family)
+    pipe = build_pipeline({"family": family, "params": fam.defaults(task)}, schema, task)
+    encoded = high_cardinality(schema)
+    assert encoded == (["shop"] if 120 > TARGET_ENCODE_ABOVE else [])
+    pipe.fit(X, y)
+    steps = dict((name, cols) for name, _, cols in pipe.named_steps["prep"].transformers_)
+    if encoded:
+        te = pipe.named_steps["prep"].named_transformers_["te"].named_steps["target"]
+        assert steps["te"] == ["shop"]
+        assert te.target_type_ == ("continuous" if task == "regression" else
+                                   "binary" if n_classes == 2 else "multiclass")
+    later = f.head(5).assign(shop=["never seen"] * 5)        # unseen levels still predict
+    out = pipe.predict(prepare_frame(later, schema)[0])
+    assert len(out) == 5
+
+
+def test_target_encoding_is_cross_fitted_and_seeded():
+    from metabase._pipeline import target_encoder
+
+    f, y = _many_levels(task="regression")
+    X = f[["shop"]]
+    a = target_encoder("regression", 0).fit_transform(X, y)
+    b = target_encoder("regression", 0).fit_transform(X, y)
+    full = target_encoder("regression", 0).fit(X, y).transform(X)
+    assert np.array_equal(a, b) and not np.allclose(a, full)   # each row: other folds' means
+
+
+def test_schema_of_an_older_model_builds_as_before():
+    """Manifests written before n_unique mattered still give a pipeline."""
+    from metabase import build_pipeline
+
+    f, y = _many_levels()
+    schema = infer_schema(f)
+    for col in schema["columns"]:
+        col.pop("n_unique")
+    pipe = build_pipeline({"family": "linear", "params": {}}, schema, "classification")
+    names = [name for name, _, _ in pipe.named_steps["prep"].transformers]
+    assert "te" not in names and "cat" in names
