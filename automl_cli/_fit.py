@@ -211,12 +211,13 @@ def _advise(problem, options, notes, log, timings):
 
     t0 = time.perf_counter()
     try:
-        advice, _ = advise(problem, top=100, store=options.store)
+        advice, profile_seconds = advise(problem, top=100, store=options.store)
     except _DataError as exc:
         notes.append(f"no meta-learning ({exc.message}): starting from defaults")
-        return None
-    finally:
         timings["recommend"] = time.perf_counter() - t0
+        return None
+    timings["profile"] = profile_seconds
+    timings["recommend"] = time.perf_counter() - t0 - profile_seconds
     notes += advice.notes
     top = advice.recommendations[0]
     log(f"metabase: {advice.method}; first: {top['config']['family']} "
