@@ -12,6 +12,10 @@ maps them, and click's own usage errors, to one ``error: ...`` line and the exit
 | 4    | DataError           | input data, schema or model directory problem       |
 | 5    | NoModelError        | no model could be trained within the budget         |
 | 6    | OutputError         | the output cannot be written (exists, denied, full) |
+| 7    | DriftError          | ``predict --fail-on-drift``: the batch has drifted  |
+|      |                     | (the predictions are written all the same)          |
+| 8    | PlatformError       | ``fit``/``metabase build`` on a platform other than |
+|      |                     | Linux (trials need fork and /proc)                  |
 | 130  | Interrupted         | Ctrl-C or SIGTERM before anything was saved         |
 """
 
@@ -42,6 +46,18 @@ class NoModelError(AutomlError):
 
 class OutputError(AutomlError):
     exit_code = 6
+
+
+class DriftError(AutomlError):
+    """``--fail-on-drift``: columns of the batch moved from the training data."""
+
+    exit_code = 7
+
+
+class PlatformError(AutomlError):
+    """Not a data problem (4) nor a bug (1): this machine cannot run trials."""
+
+    exit_code = 8
 
 
 class Interrupted(AutomlError):

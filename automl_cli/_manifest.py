@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from ._artifact import library_versions
+from ._drift import training_profile
 
 
 def build_manifest(result, source: dict, seconds: float) -> dict:
@@ -48,6 +49,8 @@ def build_manifest(result, source: dict, seconds: float) -> dict:
         "timings": {**{k: round(v, 3) for k, v in result.timings.items()},
                     "total": round(seconds, 3)},
         "notes": result.notes,
+        # save_model writes it to profile.json, for predict's drift checks
+        "profile": training_profile(result.problem.X, result.schema, seed=opts.seed),
     }
 
 

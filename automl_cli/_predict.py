@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._artifact import load_model, umask
+from ._artifact import load_model, load_profile, umask
+from ._drift import DriftMonitor, drift_warning, unavailable
 from ._errors import DataError, OutputError
 from ._io import check_readable, load_table, read_csv_checked, table_format, text_options
 
@@ -58,6 +59,7 @@ class _Writer:
 
     def __init__(self, output: str, force: bool):
         self.output = output
+        self.force = force
         self.parquet = output != "-" and Path(output).suffix.lower() in (".parquet", ".pq")
         self.tmp = None
         self.pq_writer = None
@@ -109,7 +111,10 @@ class _Writer:
                 self.pq_writer.close()
             self.fh.close()
             if ok:
-                os.replace(self.tmp, self.output)
+                _publish(self.tmp, self.output, self.force)
+        except FileExistsError:
+            raise OutputError(f"{self.output}: already exists: another run wrote it while "
+                              "this one was scoring; use --force to replace it") from None
         except OSError as exc:
             if ok:           # otherwise an error is already on its way
                 raise OutputError(f"{self.output}: cannot write the predictions: "
@@ -119,23 +124,41 @@ class _Writer:
                 self.tmp.unlink()
 
 
+def _publish(tmp: Path, output: str, force: bool) -> None:
+    """Rename ``tmp`` to ``output``, atomically; without ``force`` never over a file that
+    appeared meanwhile (another run's): a hard link fails if the name exists."""
+    import errno
+
+    if force:
+        os.replace(tmp, output)
+        return
+    try:
+        os.link(tmp, output)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if os.path.exists(output):      # a file system without hard links
+            raise FileExistsError(errno.EEXIST, "exists", output) from None
+        os.replace(tmp, output)
+
+
 def predict_file(model_dir, data, output: str, proba: bool = False, id_column: str | None = None,
-                 force: bool = False, chunk_rows: int = CHUNK_ROWS, log=lambda m: None) -> dict:
+                 force: bool = False, chunk_rows: int = CHUNK_ROWS, log=lambda m: None,
+                 trust_joblib: bool = False) -> dict:
     """Score ``data`` with the model in ``model_dir``; write predictions to ``output``.
 
-    Returns a JSON-ready summary: rows, warnings, unseen categories, timings.
+    Returns a JSON-ready summary: rows, warnings, unseen categories, timings, and the
+    batch's drift from the training data (``drift``, see ``automl_cli._drift``).
     """
-    from metabase import SchemaError, prepare_frame, unseen_categories
-
     t0 = time.perf_counter()
-    pipeline, manifest = load_model(Path(model_dir))
+    warnings: list[str] = []
+    pipeline, manifest = load_model(Path(model_dir), trust_joblib, warnings)
     schema = manifest["schema"]
-    classes = manifest.get("classes")
-    target = manifest.get("target")
+    profile = load_profile(Path(model_dir), manifest)
+    monitor = None if profile is None else DriftMonitor(profile, schema)
+    tally = _Tally(manifest.get("classes"))
     data = Path(data)
     writer = None
-    rows, warnings, unseen, counts = 0, [], {}, {}
-    total = 0.0
     ok = False
     try:
         for chunk in iter_chunks(data, chunk_rows):
@@ -144,44 +167,66 @@ def predict_file(model_dir, data, output: str, proba: bool = False, id_column: s
                 continue
             first = writer is None
             if first:
-                warnings += _check_columns(chunk, schema, target, id_column, data)
+                warnings += _check_columns(chunk, schema, manifest.get("target"), id_column,
+                                           data)
                 writer = _Writer(output, force)
             if len(chunk) == 0:
                 continue
-            try:
-                X, warns = prepare_frame(chunk, schema)
-            except SchemaError as exc:
-                raise DataError(f"{data}: {exc}") from None
+            X, warns = prepare_rows(chunk, schema, data)
             warnings += [w for w in warns if w not in warnings]
-            for k, v in unseen_categories(chunk, schema).items():
-                unseen[k] = unseen.get(k, 0) + v
-            out = _predict_frame(pipeline, X, classes, proba)
+            if monitor is not None:
+                monitor.update(X)
+            out = _predict_frame(pipeline, X, tally.classes, proba)
             if id_column:
                 out.insert(0, id_column, chunk[id_column].to_numpy())
-            if classes is not None:
-                for label, n in zip(*np.unique(out["prediction"].astype(str), return_counts=True)):
-                    counts[label] = counts.get(label, 0) + int(n)
-            else:
-                total += float(out["prediction"].sum())
+            tally.add(chunk, schema, out)
             writer.write(out, first)
-            rows += len(out)
-            log(f"scored {rows} rows")
-        if writer is None or rows == 0:
+            log(f"scored {tally.rows:,} rows ({tally.rows / (time.perf_counter() - t0):,.0f} "
+                "rows/s)")
+        if writer is None or tally.rows == 0:
             raise DataError(f"{data}: a header but no data rows: nothing to score")
         ok = True
     finally:
         if writer is not None:
             writer.close(ok)
-    for name, n in unseen.items():
-        warnings.append(f"column {name!r}: {n} cell(s) with categories unseen at fit time "
-                        "(predicted as the infrequent/unknown level)")
-    summary = {"rows": rows, "output": output, "model": str(model_dir),
-               "seconds": round(time.perf_counter() - t0, 3), "warnings": warnings}
-    if classes is not None:
-        summary["predicted_classes"] = counts
-    else:
-        summary["prediction_mean"] = round(total / rows, 6)
+    drift = (unavailable("the model directory has no training profile (saved before "
+                         "format 2): refit the model to check drift")
+             if monitor is None else monitor.report())
+    alarm = drift_warning(drift)
+    summary = {"rows": tally.rows, "output": output, "model": str(model_dir),
+               "seconds": round(time.perf_counter() - t0, 3),
+               "warnings": warnings + tally.warnings() + ([alarm] if alarm else []),
+               **tally.summary(), "drift": drift}
     return summary
+
+
+class _Tally:
+    """Rows, predicted classes (or the mean prediction) and unseen categories so far."""
+
+    def __init__(self, classes):
+        self.classes = classes
+        self.rows, self.total, self.counts, self.unseen = 0, 0.0, {}, {}
+
+    def add(self, chunk, schema, out) -> None:
+        from metabase import unseen_categories
+
+        for k, v in unseen_categories(chunk, schema).items():
+            self.unseen[k] = self.unseen.get(k, 0) + v
+        if self.classes is not None:
+            for label, n in zip(*np.unique(out["prediction"].astype(str), return_counts=True)):
+                self.counts[label] = self.counts.get(label, 0) + int(n)
+        else:
+            self.total += float(out["prediction"].sum())
+        self.rows += len(out)
+
+    def warnings(self) -> list[str]:
+        return [f"column {name!r}: {n} cell(s) with categories unseen at fit time "
+                "(predicted as the infrequent/unknown level)" for name, n in self.unseen.items()]
+
+    def summary(self) -> dict:
+        if self.classes is not None:
+            return {"predicted_classes": self.counts}
+        return {"prediction_mean": round(self.total / self.rows, 6)}
 
 
 def _check_columns(chunk, schema, target, id_column, path) -> list[str]:
@@ -199,6 +244,18 @@ def _check_columns(chunk, schema, target, id_column, path) -> list[str]:
         return [f"column(s) unseen at fit time, ignored: {', '.join(map(repr, extra[:20]))}"
                 + (" ..." if len(extra) > 20 else "")]
     return []
+
+
+def prepare_rows(frame, schema: dict, path) -> tuple:
+    """``(model input, warnings)`` of raw rows, as every scoring path prepares them
+    (``predict``, ``automl_cli.load(...).predict``, ``explain``); a schema mismatch is a
+    ``DataError`` naming ``path``."""
+    from metabase import SchemaError, prepare_frame
+
+    try:
+        return prepare_frame(frame, schema)
+    except SchemaError as exc:
+        raise DataError(f"{path}: {exc}") from None
 
 
 def _predict_frame(pipeline, X, classes, proba: bool):
