@@ -76,6 +76,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     from .._errors import ScoreBelowThreshold
     from .._io import load_table
     from .._manifest import build_manifest, fit_summary
+    from .._platform import check_platform
     from .._report import Progress, emit_json
     from .._task import make_problem
 
@@ -85,6 +86,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     if time_budget is None and max_trials is None:
         time_budget = DEFAULT_BUDGET
     log = Progress(quiet)
+    check_platform("automl fit")
     check_output_dir(output, force)
     table = load_table(data, sheet=sheet)
     for note in table.notes:

@@ -62,9 +62,12 @@ def build(shared, history, out, n_jobs, only, timeout, no_portfolio, no_store, o
     from metabase import HISTORY_DIR, STORE_DIR, BuildPlan, Settings, build_store, run_folder
 
     from .._errors import DataError
+    from .._platform import check_platform
     from .._report import Progress
 
     log = Progress(quiet)
+    if not no_portfolio:                 # cached runs only: no trial, any platform
+        check_platform("automl metabase build")
     shared = shared or _default_shared()
     if not (shared / "datasets" / "MANIFEST.csv").exists():
         raise DataError(f"{shared}: no datasets/MANIFEST.csv; give --shared DIR")
