@@ -32,3 +32,46 @@ def test_crash_is_reported():
 
     out = run_isolated(lambda: os._exit(3))
     assert out.status == "crashed" and "exit code 3" in out.error
+
+
+def test_child_dies_with_its_parent(tmp_path):
+    """kill -9 of the process running a trial leaves no orphan trial behind (Linux:
+    PR_SET_PDEATHSIG), even one that would run for minutes."""
+    import signal
+    import subprocess
+    import sys
+
+    pidfile = tmp_path / "child.pid"
+    code = f"""
+import os, time
+from metabase import run_isolated
+def trial():
+    open({str(pidfile)!r}, "w").write(str(os.getpid()))
+    time.sleep(300)
+run_isolated(trial)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+        while not pidfile.exists() or not pidfile.read_text():
+            assert time.monotonic() < deadline and parent.poll() is None
+            time.sleep(0.05)
+        child = int(pidfile.read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        for _ in range(100):
+            if not _alive(child):
+                break
+            time.sleep(0.05)
+        assert not _alive(child), f"trial {child} outlived its killed parent"
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
