@@ -160,6 +160,7 @@ def predict_file(model_dir, data, output: str, proba: bool = False, id_column: s
     data = Path(data)
     writer = None
     ok = False
+    scoring = time.perf_counter()       # the progress's rows/s: from here, not the load
     try:
         for chunk in iter_chunks(data, chunk_rows):
             if isinstance(chunk, str):
@@ -181,8 +182,8 @@ def predict_file(model_dir, data, output: str, proba: bool = False, id_column: s
                 out.insert(0, id_column, chunk[id_column].to_numpy())
             tally.add(chunk, schema, out)
             writer.write(out, first)
-            log(f"scored {tally.rows:,} rows ({tally.rows / (time.perf_counter() - t0):,.0f} "
-                "rows/s)")
+            log(f"scored {tally.rows:,} rows "
+                f"({tally.rows / (time.perf_counter() - scoring):,.0f} rows/s)")
         if writer is None or tally.rows == 0:
             raise DataError(f"{data}: a header but no data rows: nothing to score")
         ok = True

@@ -48,8 +48,11 @@ def predict(model_dir, data, output, proba, id_column, force, chunk_rows, as_jso
     if as_json and output == "-":
         raise click.UsageError("--json needs --output FILE: stdout cannot hold both")
     log = Progress(quiet)
+    # a line per chunk for a person at a terminal; none in CI logs or pipes
+    progress = Progress(quiet or not click.get_text_stream("stderr").isatty())
     summary = predict_file(model_dir, data, output, proba=proba, id_column=id_column,
-                           force=force, chunk_rows=chunk_rows, trust_joblib=trust_joblib)
+                           force=force, chunk_rows=chunk_rows, trust_joblib=trust_joblib,
+                           log=progress)
     for w in summary["warnings"]:
         log(f"warning: {w}")
     if as_json:
