@@ -13,6 +13,10 @@ import click
 COMMANDS = {
     "fit": ("automl_cli.commands.fit", "fit", "Train the best model the budget allows."),
     "predict": ("automl_cli.commands.predict", "predict", "Score a table with a saved model."),
+    "report": ("automl_cli.commands.report", "report",
+               "One self-contained HTML report of a saved model."),
+    "explain": ("automl_cli.commands.explain", "explain",
+                "Permutation importance of the input columns on a labelled table."),
     "profile": ("automl_cli.commands.profile", "profile",
                 "Meta-features of a table, by OpenML's quality names."),
     "recommend": ("automl_cli.commands.recommend", "recommend",

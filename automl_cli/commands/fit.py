@@ -58,66 +58,52 @@ Examples:
 @click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
               help="Run trials on this Dask cluster (also $AUTOML_DASK_SCHEDULER). "
               "Needs automl[dask].")
+@click.option("--report", is_flag=True, help="Also write MODEL_DIR/report.html (see "
+              "`automl report`): figures of the data, search and model.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
         output, force, fail_under, no_metalearning, store, ensemble_size, n_jobs,
-        dask_scheduler, as_json, quiet, sheet):
+        dask_scheduler, as_json, quiet, sheet, report):
     """Train the best model the time budget allows on DATA and save it.
 
     DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
     detected), a Parquet, ARFF or Excel (.xlsx) file, - for standard input,
     or openml:ID / openml:task/ID.
     """
-    from .. import _fit
-    from .._artifact import check_output_dir, save_model
-    from .._budget import Budget
+    from .. import api
+    from .._artifact import check_output_dir
     from .._errors import ScoreBelowThreshold
-    from .._io import load_table
-    from .._manifest import build_manifest, fit_summary
+    from .._manifest import fit_summary
     from .._platform import check_platform
     from .._report import Progress, emit_json
-    from .._task import make_problem
 
     from ..cli import STARTED
 
     start = STARTED if STARTED is not None else time.monotonic()
-    if time_budget is None and max_trials is None:
-        time_budget = DEFAULT_BUDGET
     log = Progress(quiet)
     check_platform("automl fit")
     check_output_dir(output, force)
-    table = load_table(data, sheet=sheet)
-    for note in table.notes:
-        log(f"note: {note}")
-    problem = make_problem(table.frame, *table.target_and_task(target, task), str(data))
-    opts = _fit.FitOptions(metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv,
-                           seed=seed, holdout=holdout, memory_limit=memory_limit,
-                           metalearning=not no_metalearning, n_jobs=n_jobs,
-                           ensemble_size=ensemble_size,
-                           dask_scheduler=dask_scheduler,
-                           store=str(store) if store else None)
-    metric_name = _fit.choose_metric(problem, metric)
-    n_classes = f" ({len(problem.classes)} classes)" if problem.classes else ""
-    log(f"{data}: {len(problem.y)} rows x {problem.X.shape[1]} features; "
-        f"target {problem.target!r}; {problem.kind}{n_classes}; metric {metric_name}")
-    for note in problem.notes:
-        log(f"note: {note}")
-    problem.notes[:0] = table.notes     # --json and the manifest keep them too
+    # the Python API's own steps (automl_cli.api): one way to fit and save a model
+    opts, _ = api.fit_options(dict(
+        metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv, seed=seed,
+        holdout=holdout, memory_limit=memory_limit, no_metalearning=no_metalearning,
+        n_jobs=n_jobs, ensemble_size=ensemble_size, dask_scheduler=dask_scheduler,
+        store=store))
+    problem, source = api.read_problem(data, target, task, sheet, log, metric)
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python
     # then never raises KeyboardInterrupt; `kill -INT` must still stop the search.
     previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        result = _fit.fit(problem, opts, log=log, budget=Budget(time_budget, start))
-        source = {"path": str(data), "format": table.format, "columns": table.frame.shape[1]}
-        manifest = build_manifest(result, source, time.monotonic() - start)
-        save_model(result.pipeline, manifest, output, force)
+        result = api.fit_problem(problem, opts, source, log, start)
+        result.save(output, force, report=report)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
     wall = time.monotonic() - start
-    doc = fit_summary(result, manifest, output, wall, fail_under)
+    doc = fit_summary(result.fit_result, result.manifest(), output, wall, fail_under)
+    doc["report"] = str(Path(output) / "report.html") if report else None
     if as_json:
         emit_json(doc)
     else:
@@ -156,6 +142,8 @@ def _print_text(doc: dict) -> None:
     budget = f" of a {doc['time_budget']:.0f} s budget" if doc["time_budget"] else ""
     lines.append(f"time:    {doc['wall_seconds']:.1f} s{budget}")
     lines.append(f"saved:   {doc['model_dir']}/")
+    if doc.get("report"):
+        lines.append(f"report:  {doc['report']}")
     if doc["gate"]["fail_under"] is not None:
         lines.append(f"gate:    {'passed' if doc['gate']['passed'] else 'FAILED'} "
                      f"(--fail-under {doc['gate']['fail_under']})")
