@@ -117,10 +117,10 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
-    return _short(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+    return short(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
 
 
-def _short(text) -> str:
+def short(text) -> str:
     """One line of at most 200 characters: messages of parsers span several."""
     return " ".join(str(text).split())[:200]
 
@@ -168,7 +168,9 @@ def _load_file(path: Path, nrows: int | None, sheet: str | None) -> Table:
     elif fmt == "arff":
         table = _read_arff(path, gz)
     elif fmt == "xlsx":
-        table = _read_excel(path, sheet, nrows)
+        from ._excel import read_excel
+
+        table = read_excel(path, sheet, nrows)
     else:
         table = _read_text(path, gz, "\t" if fmt == "tsv" else None, nrows)
     _check_columns(table)
@@ -282,7 +284,7 @@ def read_csv_checked(path: Path, opts: dict, **kwargs):
         raise DataError(f"{path}: the file is empty: give a table with a header and rows") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{path}: malformed table: "
-                        f"{_short(str(exc).strip().splitlines()[-1])}") from None
+                        f"{short(str(exc).strip().splitlines()[-1])}") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: undecodable bytes at offset {exc.start}: "
                         "save the file as UTF-8") from None
@@ -332,7 +334,7 @@ def _read_parquet(path: Path) -> Table:
     except ImportError:
         raise DataError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
-        raise DataError(f"{path}: not a readable Parquet file: {_short(exc)}") from None
+        raise DataError(f"{path}: not a readable Parquet file: {short(exc)}") from None
     return Table(frame, str(path), "parquet")
 
 
@@ -349,8 +351,10 @@ def _read_arff(path: Path, gz: bool) -> Table:
             open(path, encoding=encoding)
         with opener as fh:
             data = arff.load(fh)
-    except (arff.ArffException, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{path}: not a readable ARFF file: {_short(exc)}") from None
+    # liac-arff lets ValueError, IndexError and others out of malformed header lines
+    except (arff.ArffException, ValueError, IndexError, KeyError, TypeError, OSError, EOFError,
+            zlib.error) as exc:
+        raise DataError(f"{path}: not a readable ARFF file: {short(exc)}") from None
     names = [a[0] for a in data["attributes"]]
     frame = pd.DataFrame(data["data"], columns=names)
     for name, kind in data["attributes"]:
@@ -359,38 +363,6 @@ def _read_arff(path: Path, gz: bool) -> Table:
         elif str(kind).upper() in ("NUMERIC", "REAL", "INTEGER"):
             frame[name] = pd.to_numeric(frame[name], errors="coerce")
     return Table(frame, str(path), "arff" + (" (gzip)" if gz else ""))
-
-
-def _read_excel(path: Path, sheet: str | None, nrows: int | None) -> Table:
-    """The first sheet (or ``sheet``) of a workbook, through pandas and openpyxl."""
-    import pandas as pd
-
-    try:
-        import openpyxl  # noqa: F401 - an optional extra: automl[excel]
-    except ImportError:
-        raise DataError(f"{path}: reading .xlsx needs openpyxl: pip install "
-                        "'automl[excel]'") from None
-    try:
-        with pd.ExcelFile(path, engine="openpyxl") as book:
-            names = book.sheet_names
-            if sheet is not None and sheet not in names:
-                raise DataError(f"{path}: no sheet {sheet!r}: the sheets are "
-                                f"{', '.join(map(repr, names[:20]))}")
-            chosen = names[0] if sheet is None else sheet
-            frame = pd.read_excel(book, sheet_name=chosen, na_values=EXTRA_NA, nrows=nrows)
-    except DataError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and XML parsers raise many kinds
-        raise DataError(f"{path}: not a readable .xlsx workbook: "
-                        f"{_short(str(exc) or type(exc).__name__)}") from None
-    notes = [f"{path}: sheet {chosen!r} of {len(names)} (choose another with --sheet)"] \
-        if len(names) > 1 and sheet is None else []
-    frame = frame.dropna(how="all").reset_index(drop=True)   # rows holding formatting only
-    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
-    if unnamed:
-        notes.append(f"{path}: {len(unnamed)} column(s) without a header cell, named "
-                     f"{unnamed[0]!r} and so on")
-    return Table(frame, str(path), f"xlsx (sheet {chosen!r})", notes)
 
 
 def _check_columns(table: Table) -> None:
