@@ -157,10 +157,12 @@ def _candidates(run: Run, ctx: TrialContext):
     if run.options.metalearning:
         advice = _advise(run.problem, run.options, run.notes, run.log, run.timings)
     if advice is None:
-        return default_candidates(ctx.task, len(ctx.y), ctx.seed), None
+        return default_candidates(ctx.task, len(ctx.y), ctx.seed,
+                                  n_features=ctx.X.shape[1]), None
     greater = METRICS[run.metric].greater_is_better
     return warm_candidates(advice.recommendations, ctx.task, ctx.seed, greater, len(ctx.y),
-                           time_scale=len(ctx.y) / max(1, len(run.y))), advice
+                           time_scale=len(ctx.y) / max(1, len(run.y)),
+                           n_features=ctx.X.shape[1]), advice
 
 
 def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> SearchResult:

@@ -24,6 +24,11 @@ FIRST_MODEL_SHARE = 0.6
 MAX_SVM_ROWS = 10000
 #: The family whose defaults run second in a warm-started search (see ``warm_candidates``).
 SAFETY_FAMILY = "hgb"
+#: On wide tables (see ``is_wide``) the sparse linear model's defaults run second instead:
+#: a fraction of a second where gradient boosting on thousands of columns can take the
+#: whole budget, and the model such tables usually want.
+WIDE_SAFETY_FAMILY = "sparse"
+WIDE_COLUMNS = 1000
 #: Recommended configs tried before the search starts mixing in other proposals.
 FIRST_RECOMMENDED = 5
 #: "local" (shipped: every recommended config, then local steps) or "mixed" (the top
@@ -149,13 +154,21 @@ def _trial_line(trial: Trial, best: Trial | None, budget) -> str:
             f"[{clock}]")
 
 
-def default_candidates(task: str, n_rows: int, seed: int,
-                       defaults: bool = True) -> Iterable[tuple]:
-    """scikit-learn defaults of each family, strongest first, then random configs:
-    the search without meta-learning (``--no-metalearning``, or no store)."""
+def is_wide(n_rows: int, n_features: int) -> bool:
+    """Thousands of columns, or more columns than rows: the sparse family's tables."""
+    return n_features >= WIDE_COLUMNS or n_features > n_rows
+
+
+def default_candidates(task: str, n_rows: int, seed: int, defaults: bool = True,
+                       n_features: int = 0) -> Iterable[tuple]:
+    """scikit-learn defaults of each family, strongest first (the sparse linear model
+    first on wide tables), then random configs: the search without meta-learning
+    (``--no-metalearning``, or no store)."""
     from metabase import FAMILIES, sample_config
 
-    order = ["hgb", "rf", "linear", "et", "knn", "mlp", "svm", "adaboost"]
+    order = ["hgb", "rf", "linear", "et", "knn", "mlp", "svm", "adaboost", "sparse"]
+    if is_wide(n_rows, n_features):
+        order = ["sparse"] + order[:-1]
     if n_rows > MAX_SVM_ROWS:
         order.remove("svm")
     for name in order if defaults else ():
@@ -177,7 +190,8 @@ def fallback_candidates(task: str) -> list[tuple]:
 
 def warm_candidates(recommendations: list[dict], task: str, seed: int,
                     greater_is_better: bool = True, n_rows: int = 0,
-                    strategy: str | None = None, time_scale: float = 1.0):
+                    strategy: str | None = None, time_scale: float = 1.0,
+                    n_features: int = 0):
     """The metabase's ranked configs first, then a local search around the best so far.
 
     With ``strategy="mixed"`` (see :data:`STRATEGY`), the top
@@ -200,8 +214,8 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
     from metabase import FAMILIES, round_config
 
     strategy = strategy or STRATEGY
-    safety = {"family": SAFETY_FAMILY,
-              "params": round_config(FAMILIES[SAFETY_FAMILY].defaults(task))}
+    family = WIDE_SAFETY_FAMILY if is_wide(n_rows, n_features) else SAFETY_FAMILY
+    safety = {"family": family, "params": round_config(FAMILIES[family].defaults(task))}
     safety_key = config_key(safety["family"], safety["params"])
 
     def key(rec):
@@ -229,12 +243,12 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
             yield rec["config"], "recommended", seconds(rec)
         rest = iter(usable[len(head):])
         local = _local_steps(state, task, seed, greater_is_better)
-        explore = default_candidates(task, n_rows, seed + 1, defaults=False)
+        explore = default_candidates(task, n_rows, seed + 1, False, n_features)
         sources = ("local",) if strategy == "local" else ("local", "ranked", "random")
         turn = 0
         while True:
             if state.best is None:
-                yield from default_candidates(task, n_rows, seed)
+                yield from default_candidates(task, n_rows, seed, n_features=n_features)
                 return
             kind = sources[turn % len(sources)]
             turn += 1

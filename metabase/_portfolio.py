@@ -27,7 +27,7 @@ from .families import FAMILIES, SPACE_VERSION
 
 #: Configs per family: scikit-learn's defaults plus this many random draws.
 RANDOM_PER_FAMILY = {"hgb": 7, "rf": 4, "et": 3, "linear": 3, "svm": 4, "knn": 3,
-                     "mlp": 4, "adaboost": 2}
+                     "mlp": 4, "adaboost": 2, "sparse": 3}
 METRICS = {"classification": ["roc_auc", "log_loss", "accuracy", "balanced_accuracy"],
            "regression": ["r2", "rmse", "mae"]}
 COLUMNS = ["table", "task", "config_id", "family", "params", "fold", "status", "error",

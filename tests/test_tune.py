@@ -52,12 +52,15 @@ def test_local_steps_restart_from_another_family_when_stuck():
 def test_default_candidates_order_and_no_svm_on_large_tables():
     small = [c["family"] for c, _, _ in itertools.islice(
         default_candidates("classification", 100, 0), 8)]
-    assert small[:2] == ["hgb", "rf"] and "svm" in small
+    assert small[:2] == ["hgb", "rf"] and "svm" in small and "sparse" not in small[:8]
     large = [c["family"] for c, s, _ in itertools.islice(
         default_candidates("classification", MAX_SVM_ROWS + 1, 0), 40)]
     assert "svm" not in large
-    sources = [s for _, s, _ in itertools.islice(default_candidates("regression", 100, 0), 9)]
-    assert sources == ["default"] * 8 + ["random"]
+    sources = [s for _, s, _ in itertools.islice(default_candidates("regression", 100, 0), 10)]
+    assert sources == ["default"] * 9 + ["random"]
+    wide = [c["family"] for c, _, _ in itertools.islice(
+        default_candidates("classification", 400, 0, n_features=3000), 3)]
+    assert wide == ["sparse", "hgb", "rf"]
     assert [c["family"] for c, _, _ in fallback_candidates("regression")] == ["linear", "knn"]
 
 
@@ -65,7 +68,8 @@ def test_fill_trial_from_folds_and_failures():
     folds = [{"roc_auc": 0.8, "fit_time": 1.0}, {"roc_auc": float("nan"), "fit_time": 3.0},
              {"roc_auc": 0.9, "fit_time": 2.0}]
     t = fill_trial(Trial(1, {"family": "hgb", "params": {}}, "x"),
-                   {"status": "ok", "value": (folds, np.zeros(3)), "error": "", "elapsed": 7.0}, "roc_auc")
+                   {"status": "ok", "value": (folds, np.zeros(3)), "error": "", "elapsed": 7.0},
+                   "roc_auc")
     assert t.status == "ok" and t.elapsed == 7.0 and t.fold_fit_time == 2.0
     assert math.isclose(t.score, 0.85) and math.isclose(t.score_std, 0.05)
     assert t.oof is not None and "oof" not in t.to_dict()

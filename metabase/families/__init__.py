@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import adaboost, et, hgb, knn, linear, mlp, rf, svm
+from . import adaboost, et, hgb, knn, linear, mlp, rf, sparse, svm
 
 #: Version of the search spaces; stored in the metabase header so a store built
 #: from other spaces is refused instead of silently misread.
 SPACE_VERSION = 1
 
 FAMILIES: dict[str, ModuleType] = {
-    m.NAME: m for m in (hgb, rf, et, linear, svm, knn, mlp, adaboost)
+    m.NAME: m for m in (hgb, rf, et, linear, svm, knn, mlp, adaboost, sparse)
 }
 
 
