@@ -16,16 +16,15 @@ and a checksum in a manifest anyone can rewrite proves nothing about who wrote i
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
+from ._atomic import clean_stale, fsync_dir, install, locked
 from ._errors import AutomlError, DataError, OutputError
 
 FORMAT = "automl-model"
@@ -34,8 +33,6 @@ MODEL_FILE = "model.skops"
 LEGACY_MODEL_FILE = "model.joblib"         # format 1
 MANIFEST_FILE = "manifest.json"
 PROFILE_FILE = "profile.json"
-#: a temporary directory older than this is stale whoever made it: saving takes seconds
-STALE_SECONDS = 3600
 
 
 def sha256(path: Path) -> str:
@@ -77,7 +74,7 @@ def check_output_dir(out: Path, force: bool) -> None:
     except OSError as exc:
         raise OutputError(f"{parent}: cannot write there ({exc.strerror or exc}): choose "
                           "another --output") from None
-    with _locked(parent):
+    with locked(parent):
         clean_stale(out)
 
 
@@ -108,11 +105,11 @@ def save_model(pipeline, manifest: dict, out: Path, force: bool = False,
         if extras:
             manifest["extras"] = _write_extras(tmp, extras)
         _write(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2, default=_json_default) + "\n")
-        _fsync_dir(tmp)
-        with _locked(parent):
-            _install(tmp, out, force)
+        fsync_dir(tmp)
+        with locked(parent):
+            install(tmp, out, force)
         tmp = None
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the model: {exc.strerror or exc}; "
                           "the previous model, if any, is intact") from None
@@ -176,119 +173,6 @@ def _write(path: Path, content) -> None:
         fh.write(content)
         fh.flush()
         os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _locked(directory: Path):
-    """An exclusive flock on ``directory`` itself: saves into one directory take turns
-    (nothing is left behind; the kernel drops the lock when a killed process dies)."""
-    import fcntl
-
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:                  # a directory we may write but not read: no lock
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _install(tmp: Path, out: Path, force: bool) -> None:
-    """Put ``tmp`` at ``out``; the caller holds the parent's lock."""
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    if not force:
-        raise OutputError(f"{out}: already exists: another run saved it while this one was "
-                          "training; this model was not saved: use --force to replace it or "
-                          "--output to choose another directory")
-    if not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a directory")
-    if _exchange(tmp, out):          # tmp now holds the previous model
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.rename(out, old)              # a crash here leaves the old model in `old`: the
-    try:                             # next save or clean_stale puts it back
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-_LIBC = None
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux ``renameat2``); False where unsupported."""
-    global _LIBC
-    import ctypes
-    import errno
-
-    try:
-        if _LIBC is None:
-            _LIBC = ctypes.CDLL(None, use_errno=True)
-        call = _LIBC.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if call(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):    # old kernel or file system
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def clean_stale(out: Path) -> list[str]:
-    """Remove what killed saves of ``out`` left beside it; returns the names removed.
-
-    ``.NAME.tmp-PID-*``: removed once process PID is gone (on this machine) or after
-    STALE_SECONDS. ``.NAME.old-PID`` (a previous model moved aside by a save that died
-    before its successor was in place, where the atomic swap is unavailable): put back
-    when NAME is missing, else removed.
-    """
-    out = Path(out)
-    removed = []
-    for entry in out.parent.glob(f".{out.name}.*"):
-        kind, _, rest = entry.name[len(out.name) + 2:].partition("-")
-        if kind not in ("tmp", "old") or not _stale(entry, rest.split("-")[0]):
-            continue
-        if kind == "old" and not out.exists():
-            os.rename(entry, out)
-            continue
-        shutil.rmtree(entry, ignore_errors=True)
-        removed.append(entry.name)
-    return removed
-
-
-def _stale(entry: Path, pid: str) -> bool:
-    try:
-        if time.time() - entry.lstat().st_mtime > STALE_SECONDS:
-            return True
-    except OSError:
-        return False
-    if not pid.isdigit():             # a name from before PIDs were in it
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:           # alive, another user's
-        return False
-    return False
 
 
 def umask() -> int:
