@@ -65,11 +65,16 @@ bench: install $(BENCH_VENV)/.installed $(AG_VENV)/.installed
 bench-summary: install
 	$(BIN)/python tests/bench/bench_fit.py --summary
 
-# ~10 min: 52 `automl fit` processes; exit 1 if any run ends beyond budget x 1.05 + 2 s;
-# then `automl predict` on 10k, 100k and 1M rows: peak memory and rows/s
+# ~40 min: 52 `automl fit` processes; exit 1 if any run ends beyond budget x 1.05 + 2 s;
+# then `automl predict` on 10k, 100k and 1M rows: peak memory and rows/s; then the fault
+# soak (concurrent fits and predicts, 20 kill -9 of fit: orphans, partial directories) and
+# the drift checks (false alarms on unshifted batches, detection of shifted ones)
 bench-reliability: install
 	$(BIN)/python tests/bench/bench_reliability.py
 	$(BIN)/python tests/bench/bench_predict.py
+	$(BIN)/python tests/bench/bench_predict_drift.py
+	$(BIN)/python tests/bench/bench_faults.py
+	$(BIN)/python tests/bench/bench_drift.py
 
 # Minutes: where a fit's seconds go (start-up, profile, recommend, search, ensemble, refit,
 # final evaluation, save) on a small, a 20k-row and a 100k-row table at 10 s and 60 s.
