@@ -92,7 +92,7 @@ def report_data(fit_result, pipeline, manifest: dict, log=lambda m: None) -> dic
         log("report: permutation importance on the holdout rows")
         problem = fit_result.problem
         _, _, (X, y) = _split_holdout(problem.X, problem.y, problem, fit_result.options)
-        out["importance"] = importance(pipeline, manifest, X, y, "the holdout rows")
+        out["importance"] = importance(pipeline, manifest, X, y, "the fit's holdout")
     return out
 
 

@@ -45,6 +45,12 @@ def family_colours(families) -> dict:
     return out
 
 
+def first_recommended(trials: list[dict]) -> dict | None:
+    """The first successful trial of a config the metabase recommended."""
+    return next((t for t in trials if t.get("source") == "recommended"
+                 and t.get("status") == "ok"), None)
+
+
 def search_progress(trials: list[dict], metric: str, greater: bool, final: float | None) -> str:
     """Score against seconds into the run, one colour per family; the best so far as a
     step line; the first recommendation ringed; the saved model's score dashed."""
@@ -65,10 +71,11 @@ def search_progress(trials: list[dict], metric: str, greater: bool, final: float
             xs.append(t["finished"])
             ys.append(best)
         ax.step(xs, ys, where="post", color="#333333", linewidth=1.2, label="best so far")
-        first = ok[0]
-        ax.scatter([first["finished"]], [first["score"]], s=160, facecolor="none",
-                   edgecolor="#d62728", linewidth=1.5, zorder=4,
-                   label=f"first recommendation ({first['score']:.4f})")
+        first = first_recommended(ok)
+        if first is not None:
+            ax.scatter([first["finished"]], [first["score"]], s=160, facecolor="none",
+                       edgecolor="#d62728", linewidth=1.5, zorder=4,
+                       label=f"first recommendation ({first['score']:.4f})")
     if final is not None:
         ax.axhline(final, color="#d62728", linestyle="--", linewidth=1,
                    label=f"saved model ({final:.4f})")

@@ -88,7 +88,7 @@ def _header(inputs: ReportInputs, title: str) -> str:
     how = {"final": "fresh folds", "oof": "out of fold on the search",
            "search": "search CV (optimistic)"}.get(source, source or "")
     members = [e for e in m.get("ensemble") or [] if e.get("config")]
-    model = (_params(m.get("config")) if len(members) <= 1
+    model = (_e(m["config"]["family"]) if len(members) <= 1 and m.get("config")
              else f"ensemble of {len(members)} configs")
     hold = (m.get("scores") or {}).get("holdout")
     kpis = [("metric", m["metric"]), (f"score ({how})", f"{_f(mean)} ± {_f(std)}")]
@@ -181,12 +181,16 @@ def _predicted_vs_scored(m: dict, rec: dict) -> str:
     trials = {}
     for t in m.get("leaderboard", []):
         trials.setdefault(t.get("config_id"), t)
+    skipped = {_params(s["config"]): s for s in m.get("skipped") or []}
     rows = []
     for r in rec.get("recommendations", [])[:15]:
-        t = trials.get(r.get("config_id"))
-        rows.append([r["rank"], _params(r["config"]), _f(r.get("predicted"), 3),
+        t, params = trials.get(r.get("config_id")), _params(r["config"])
+        why = "not tried"
+        if params in skipped and skipped[params].get("expected_seconds") is not None:
+            why = f"skipped: expected {skipped[params]['expected_seconds']:.0f} s"
+        rows.append([r["rank"], params, _f(r.get("predicted"), 3),
                      _f(r.get("fit_time"), 2), "" if t is None else t["trial"],
-                     "not tried" if t is None else
+                     why if t is None else
                      (_f(t["score"]) if t["status"] == "ok" else _e(t["status"]))])
     return ("<p class='note'>Predicted: normalised score (1 = as good as the best config of "
             "similar past tasks, 0 = the worst). Scored: the search's cross-validated "
@@ -202,9 +206,15 @@ def _search(m: dict) -> str:
     greater = METRICS[metric].greater_is_better
     board = m.get("leaderboard", [])
     mean = _score(m)[0]
+    ok = [t for t in board if t["status"] == "ok"]
+    rec = figures.first_recommended(board)
+    first = ("" if not ok else f"First trial (trial {ok[0]['trial']}, {_e(ok[0]['family'])}, "
+             f"{_e(ok[0]['source'])}): {metric} <b>{_f(ok[0]['score'])}</b>; ")
+    if rec is not None and (not ok or rec is not ok[0]):
+        first += (f"first recommendation tried (trial {rec['trial']}, {_e(rec['family'])}): "
+                  f"<b>{_f(rec['score'])}</b>; ")
     out = [f"<h2>The search</h2><p>{s.get('trials')} trials, stopped by "
-           f"{_e(s.get('stopped_by'))}. First recommendation: {metric} "
-           f"<b>{_f(s.get('first_score'))}</b>; best trial <b>{_f(s.get('best_score'))}</b>; "
+           f"{_e(s.get('stopped_by'))}. {first}best trial <b>{_f(s.get('best_score'))}</b>; "
            f"saved model <b>{_f(mean)}</b>.</p>",
            _figure(figures.search_progress(board, metric, greater, mean), "search progress",
                    "Each trial's cross-validated score when it finished, by family.")]

@@ -136,6 +136,8 @@ class Result:
         self._start = start
         self._log = log
         self._manifest = None
+        #: seconds the last ``save(report=True)`` took to compute and draw the report
+        self.report_seconds = None
 
     pipeline = property(lambda self: self.fit_result.pipeline)
     score = property(lambda self: self.fit_result.score)
@@ -168,7 +170,9 @@ class Result:
         if raw is not None:
             extras[OOF_FILE] = raw
         if report:
+            t0 = time.monotonic()
             data, html = self._report(manifest, str(path))
+            self.report_seconds = time.monotonic() - t0
             extras[REPORT_DATA_FILE] = (json.dumps(data, indent=1) + "\n").encode("utf-8")
             extras[REPORT_FILE] = html.encode("utf-8")
         return save_model(self.pipeline, manifest, Path(path), force, extras=extras)

@@ -71,7 +71,7 @@ def test_report_says_what_it_shows(fits):
     assert "The meta-features that mattered" in html and "NumberOfInstances" in html
     assert "What each config was predicted to score" in html
     assert "out-of-fold" in html and "never from rows a model was fitted on" in html
-    assert "rows of the holdout rows (never used for fitting)" in html
+    assert "rows of the fit&#x27;s holdout (never used for fitting)" in html
     reg = (fits["regression"] / "report.html").read_text(encoding="utf-8")
     assert "this fit had no <code>--holdout</code>" in reg and "automl explain" in reg
 

@@ -104,6 +104,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     wall = time.monotonic() - start
     doc = fit_summary(result.fit_result, result.manifest(), output, wall, fail_under)
     doc["report"] = str(Path(output) / "report.html") if report else None
+    doc["report_seconds"] = None if not report else round(result.report_seconds, 3)
     if as_json:
         emit_json(doc)
     else:
@@ -140,7 +141,9 @@ def _print_text(doc: dict) -> None:
     lines.append(f"search:  {doc['search']['trials']} trials ({st}); stopped by "
                  f"{doc['search']['stopped_by']}")
     budget = f" of a {doc['time_budget']:.0f} s budget" if doc["time_budget"] else ""
-    lines.append(f"time:    {doc['wall_seconds']:.1f} s{budget}")
+    after = (f" (the report: {doc['report_seconds']:.1f} s of it, after the run)"
+             if doc.get("report") else "")
+    lines.append(f"time:    {doc['wall_seconds']:.1f} s{budget}{after}")
     lines.append(f"saved:   {doc['model_dir']}/")
     if doc.get("report"):
         lines.append(f"report:  {doc['report']}")
