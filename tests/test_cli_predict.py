@@ -45,6 +45,7 @@ def test_predict_parquet_output_and_json_summary(run, fitted, new_csv, tmp_path)
     res = run("predict", fitted, new_csv, "-o", out, "--json", "-q")
     doc = json.loads(res.stdout)
     assert doc["rows"] == 40 and sum(doc["predicted_classes"].values()) == 40
+    assert doc["drift"]["status"] in ("none", "drift") and doc["drift"]["rows"] == 40
     assert len(pd.read_parquet(out)) == 40
 
 

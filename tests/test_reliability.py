@@ -72,6 +72,9 @@ The model directory (exit 4):
 53. corrupted: checksum mismatch        test_bad_model_dir[checksum mismatch]
 54. from a newer format version         test_bad_model_dir[newer format]
 55. model file missing                  test_bad_model_dir[model file missing]
+56b. format 1 (joblib) without --trust-joblib  test_bad_model_dir[format 1 without trust]
+56c. a model file that would run code   tests/test_model_safety.py (skops payload, pickle,
+                                        tampered joblib, crafted tree indices)
 The output (exit 6):
 56. fit: model directory exists         test_fit_output_exists_needs_force
 57. predict: output file exists         test_predict_output_exists_needs_force
@@ -84,6 +87,11 @@ The output (exit 6):
 64. fit: disk full while saving         test_fit_disk_full_keeps_previous_model
 65. predict: disk full while writing    test_predict_disk_full_keeps_previous_output (a bug, fixed)
 66. outputs readable by others (umask)  test_outputs_follow_the_umask (a bug, fixed)
+
+Issue 18: concurrent fits and predicts, kill -9 of fit (no orphan trial, no partial
+model directory, stale temporaries cleaned) in tests/test_faults.py; drift warnings
+and --fail-on-drift (exit 7) in tests/test_drift.py; off Linux, fit and metabase
+build exit 8 (tests/test_platform.py).
 
 Promises: test_time_budget_soak (6 runs, 2-4 s budgets; the full soak is
 tests/bench/bench_reliability.py), test_memory_limit_* (a trial over
@@ -421,8 +429,17 @@ def _rewrite_manifest(**changes):
 
 
 def _tamper(d):
-    with open(d / "model.joblib", "ab") as fh:
+    with open(d / "model.skops", "ab") as fh:
         fh.write(b"tampered")
+
+
+def _as_format_1(d):
+    """A directory as automl wrote it before skops: model.joblib, format_version 1."""
+    from automl_cli._artifact import sha256
+
+    (d / "model.skops").rename(d / "model.joblib")
+    _rewrite_manifest(format_version=1, model_file="model.joblib",
+                      model_sha256=sha256(d / "model.joblib"))(d)
 
 
 BAD_MODELS = {
@@ -434,11 +451,13 @@ BAD_MODELS = {
                                                               "'mlflow'"]),
     "unreadable manifest": (lambda d: (d / "manifest.json").write_text("{nope"),
                             ["manifest.json", "unreadable manifest", "refit"]),
-    "checksum mismatch": (_tamper, ["model.joblib", "checksum mismatch", "refit or restore"]),
+    "checksum mismatch": (_tamper, ["model.skops", "checksum mismatch", "refit or restore"]),
     "newer format": (_rewrite_manifest(format_version=99), ["model", "model format 99 is newer",
                                                             "upgrade automl"]),
-    "model file missing": (lambda d: (d / "model.joblib").unlink(),
-                           ["model.joblib is missing", "refit"]),
+    "model file missing": (lambda d: (d / "model.skops").unlink(),
+                           ["model.skops is missing", "refit"]),
+    "format 1 without trust": (lambda d: _as_format_1(d),
+                               ["model.joblib", "format-1 model", "--trust-joblib"]),
 }
 
 
