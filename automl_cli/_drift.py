@@ -33,6 +33,8 @@ BINS = 10
 TOP_LEVELS = 20
 PROFILE_ROWS = 200_000
 PROFILE_VERSION = 1
+#: cells converted at a time: bounds the profile's extra memory on wide tables
+BLOCK_CELLS = 5_000_000
 SHOWN = 10          # undrifted columns listed in a report, by PSI
 
 
@@ -46,34 +48,62 @@ def training_profile(frame: pd.DataFrame, schema: dict, seed: int = 0) -> dict:
 
     if len(frame) > PROFILE_ROWS:
         frame = frame.sample(PROFILE_ROWS, random_state=seed)
-    X, _ = prepare_frame(frame, schema)
+    cols = _profiled(schema)
+    # plain numeric columns are read as they are, in blocks (fast on wide tables); the
+    # others go through prepare_frame, as predict will see them
+    plain = [c["name"] for c in cols if c["kind"] == "numeric" and not c.get("coerce")]
+    other = [c for c in cols if c["name"] not in set(plain)]
     numeric, categorical = {}, {}
-    for col in _profiled(schema):
-        s = X[col["name"]]
-        if col["kind"] == "numeric":
-            numeric[col["name"]] = _numeric_profile(s.to_numpy(dtype=float))
-        else:
-            categorical[col["name"]] = _categorical_profile(s)
-    return {"version": PROFILE_VERSION, "rows": int(len(X)), "numeric": numeric,
-            "categorical": categorical, "meta": _meta(X, numeric, categorical)}
+    any_missing = np.zeros(len(frame), dtype=bool)
+    step = max(1, BLOCK_CELLS // max(len(frame), 1))
+    for i in range(0, len(plain), step):
+        names = plain[i:i + step]
+        block = np.array(frame[names].to_numpy(dtype=float, na_value=np.nan))   # writable
+        block[~np.isfinite(block)] = np.nan          # prepare_frame makes ±inf missing
+        any_missing |= np.isnan(block).any(axis=1)
+        numeric.update(zip(names, _numeric_block(block)))
+    if other:
+        X, _ = prepare_frame(frame, {"columns": other, "features": [c["name"] for c in other]})
+        for col in other:
+            s = X[col["name"]]
+            any_missing |= s.isna().to_numpy()
+            if col["kind"] == "numeric":
+                numeric[col["name"]] = _numeric_block(s.to_numpy(dtype=float)[:, None])[0]
+            else:
+                categorical[col["name"]] = _categorical_profile(s)
+    return {"version": PROFILE_VERSION, "rows": int(len(frame)), "numeric": numeric,
+            "categorical": categorical,
+            "meta": _meta(len(frame), numeric, categorical, any_missing)}
 
 
 def _profiled(schema: dict) -> list[dict]:
     return [c for c in schema["columns"] if c["used"] and c["kind"] != "datetime"]
 
 
-def _numeric_profile(v: np.ndarray) -> dict:
-    finite = v[np.isfinite(v)]
-    n = max(len(v), 1)
-    out = {"missing": _round(1 - len(finite) / n), "edges": [], "p": [_round(len(finite) / n)]}
-    if len(finite):
-        qs = np.quantile(finite, np.arange(1, BINS) / BINS)
-        # the bins are made with the rounded edges, so that a batch is binned alike
-        edges = sorted({_round(q) for q in qs})
-        counts = np.bincount(np.searchsorted(edges, finite, side="left"),
-                             minlength=len(edges) + 1)
-        out.update(edges=edges, p=[_round(c / n) for c in counts],
-                   min=_round(finite.min(), 6), max=_round(finite.max(), 6))
+def _numeric_block(block: np.ndarray) -> list[dict]:
+    """Profiles of the columns of a float block (NaN: missing), quantiles vectorised."""
+    n, m = block.shape
+    ordered = np.sort(block, axis=0)                 # NaN last
+    k = (~np.isnan(block)).sum(axis=0)
+    top = np.maximum(k - 1, 0)
+    pos = (np.arange(1, BINS) / BINS)[:, None] * top[None, :]     # numpy's "linear"
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, top[None, :])
+    at = np.arange(m)[None, :]
+    qs = ordered[lo, at] + (ordered[hi, at] - ordered[lo, at]) * (pos - lo)
+    out = []
+    for j in range(m):
+        finite = ordered[:k[j], j]
+        p = {"missing": _round(1 - k[j] / max(n, 1)), "edges": [],
+             "p": [_round(k[j] / max(n, 1))]}
+        if k[j]:
+            # the bins are made with the rounded edges, so that a batch is binned alike
+            edges = sorted({_round(q) for q in qs[:, j]})
+            counts = np.bincount(np.searchsorted(edges, finite, side="left"),
+                                 minlength=len(edges) + 1)
+            p.update(edges=edges, p=[_round(c / n) for c in counts],
+                     min=_round(finite[0], 6), max=_round(finite[-1], 6))
+        out.append(p)
     return out
 
 
@@ -86,17 +116,15 @@ def _categorical_profile(s: pd.Series) -> dict:
             "other": _round((counts.sum() - top.sum()) / n)}
 
 
-def _meta(X, numeric, categorical) -> dict:
+def _meta(rows: int, numeric: dict, categorical: dict, any_missing: np.ndarray) -> dict:
     """A few OpenML meta-features of the profiled columns (names as OpenML spells them)."""
-    cols = list(numeric) + list(categorical)
-    na = X[cols].isna() if cols else pd.DataFrame(index=X.index)
-    cells = max(na.size, 1)
-    return {"NumberOfInstances": int(len(X)), "NumberOfFeatures": len(cols),
+    rates = [p["missing"] for p in (*numeric.values(), *categorical.values())]
+    return {"NumberOfInstances": rows, "NumberOfFeatures": len(rates),
             "NumberOfNumericFeatures": len(numeric),
             "NumberOfSymbolicFeatures": len(categorical),
-            "PercentageOfMissingValues": _round(100 * float(na.to_numpy().sum()) / cells),
+            "PercentageOfMissingValues": _round(100 * float(np.mean(rates)) if rates else 0.0),
             "PercentageOfInstancesWithMissingValues":
-                _round(100 * float(na.any(axis=1).mean()) if len(X) else 0.0)}
+                _round(100 * float(any_missing.mean()) if rows else 0.0)}
 
 
 class DriftMonitor:
