@@ -16,6 +16,7 @@ and a checksum in a manifest anyone can rewrite proves nothing about who wrote i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -261,6 +262,21 @@ def load_model(model_dir: Path, trust_joblib: bool = False, warnings: list | Non
     return model, manifest
 
 
+@contextlib.contextmanager
+def _quiet_versions():
+    """scikit-learn warns, in several lines, of each estimator saved by another version:
+    ``load_model`` says it once, with both versions, in its own warning."""
+    import warnings as w
+
+    with w.catch_warnings():
+        try:
+            from sklearn.exceptions import InconsistentVersionWarning
+            w.simplefilter("ignore", InconsistentVersionWarning)
+        except ImportError:             # scikit-learn < 1.3 has no such class
+            pass
+        yield
+
+
 def _load_skops(path: Path, manifest: dict):
     import skops.io as sio
 
@@ -278,7 +294,8 @@ def _load_skops(path: Path, manifest: dict):
                         f"({shown}), which could run code when built; refit the model with "
                         "automl or restore the file it saved")
     try:
-        model = sio.load(path, trusted=TRUSTED)
+        with _quiet_versions():
+            model = sio.load(path, trusted=TRUSTED)
     except Exception as exc:  # noqa: BLE001 - an unreadable or foreign-version file
         raise DataError(f"{path}: cannot load the model ({type(exc).__name__}: "
                         f"{str(exc)[:200]}); it may need other library versions: "
@@ -303,7 +320,8 @@ def _load_joblib(path: Path, trust: bool, warnings: list):
     warnings.append(f"{path}: loaded a format-1 joblib model (--trust-joblib): a pickle can "
                     "run any code it holds; refit it to get a model.skops file")
     try:
-        return joblib.load(path)
+        with _quiet_versions():
+            return joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - unpickling fails in many ways
         raise DataError(f"{path}: cannot load the model ({type(exc).__name__}: {exc}); "
                         "it may need other library versions") from None
