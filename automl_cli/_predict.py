@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -142,20 +143,39 @@ def _publish(tmp: Path, output: str, force: bool) -> None:
         os.replace(tmp, output)
 
 
-def predict_file(model_dir, data, output: str, proba: bool = False, id_column: str | None = None,
-                 force: bool = False, chunk_rows: int = CHUNK_ROWS, log=lambda m: None,
-                 trust_joblib: bool = False) -> dict:
-    """Score ``data`` with the model in ``model_dir``; write predictions to ``output``.
+@dataclass
+class OpenedModel:
+    """A model directory's estimator, manifest and training profile, checked."""
+
+    directory: Path
+    estimator: object
+    manifest: dict
+    profile: dict | None
+    warnings: list = field(default_factory=list)
+
+
+def open_model(model_dir, trust_joblib: bool = False) -> OpenedModel:
+    """Load and check a model directory (``trust_joblib``: see ``_artifact.load_model``)."""
+    warnings: list[str] = []
+    estimator, manifest = load_model(Path(model_dir), trust_joblib, warnings)
+    return OpenedModel(Path(model_dir), estimator, manifest,
+                       load_profile(Path(model_dir), manifest), warnings)
+
+
+def predict_file(model, data, output: str, proba: bool = False, id_column: str | None = None,
+                 force: bool = False, chunk_rows: int = CHUNK_ROWS, log=lambda m: None) -> dict:
+    """Score ``data`` with ``model`` (a model directory, or ``open_model``'s result);
+    write predictions to ``output``.
 
     Returns a JSON-ready summary: rows, warnings, unseen categories, timings, and the
     batch's drift from the training data (``drift``, see ``automl_cli._drift``).
     """
     t0 = time.perf_counter()
-    warnings: list[str] = []
-    pipeline, manifest = load_model(Path(model_dir), trust_joblib, warnings)
+    opened = model if isinstance(model, OpenedModel) else open_model(model)
+    pipeline, manifest, model_dir = opened.estimator, opened.manifest, opened.directory
+    warnings: list[str] = list(opened.warnings)
     schema = manifest["schema"]
-    profile = load_profile(Path(model_dir), manifest)
-    monitor = None if profile is None else DriftMonitor(profile, schema)
+    monitor = None if opened.profile is None else DriftMonitor(opened.profile, schema)
     tally = _Tally(manifest.get("classes"))
     data = Path(data)
     writer = None

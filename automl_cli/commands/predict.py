@@ -42,7 +42,7 @@ def predict(model_dir, data, output, proba, id_column, force, chunk_rows, as_jso
     moved from the training data are named in a warning (and in --json).
     """
     from .._errors import DataError, DriftError
-    from .._predict import predict_file
+    from .._predict import open_model, predict_file
     from .._report import Progress, emit_json
 
     if as_json and output == "-":
@@ -50,8 +50,8 @@ def predict(model_dir, data, output, proba, id_column, force, chunk_rows, as_jso
     log = Progress(quiet)
     # a line per chunk for a person at a terminal; none in CI logs or pipes
     progress = Progress(quiet or not click.get_text_stream("stderr").isatty())
-    summary = predict_file(model_dir, data, output, proba=proba, id_column=id_column,
-                           force=force, chunk_rows=chunk_rows, trust_joblib=trust_joblib,
+    summary = predict_file(open_model(model_dir, trust_joblib), data, output, proba=proba,
+                           id_column=id_column, force=force, chunk_rows=chunk_rows,
                            log=progress)
     for w in summary["warnings"]:
         log(f"warning: {w}")
