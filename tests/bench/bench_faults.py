@@ -191,7 +191,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--seed", type=int, default=18)
-    ap.add_argument("--budget", type=float, default=20.0)
+    ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-faults-"))
