@@ -95,7 +95,7 @@ def select(trials: list, y, classes, metric: str, size: int) -> Ensemble:
     if not pool:
         raise ValueError("no trial with out-of-fold predictions")
     best = functools.reduce(lambda a, b: b if better(b.score, a.score) else a, pool)
-    if size <= 1 or len(pool) == 1:
+    if size <= 1:
         return Ensemble([best], [1.0], 0.0, best.score)
     score = scorer(metric, y, classes)
     preds = [t.oof.astype(np.float64) for t in pool]

@@ -18,8 +18,8 @@ from ._errors import DataError, NoModelError
 from ._final import Costs, Run, finish
 from ._task import Problem
 from ._trial import TrialContext, run_trial
-from ._tune import (SearchPlan, SearchResult, default_candidates, fallback_candidates, search,
-                    warm_candidates)
+from ._tune import (RARE_CLASS_ROWS, SearchPlan, SearchResult, default_candidates,
+                    fallback_candidates, search, warm_candidates)
 
 #: Rows the search cross-validates on; the final evaluation uses them all.
 SEARCH_ROWS = 20000
@@ -156,13 +156,15 @@ def _candidates(run: Run, ctx: TrialContext):
     advice = None
     if run.options.metalearning:
         advice = _advise(run.problem, run.options, run.notes, run.log, run.timings)
+    rare = ctx.task == "classification" and int(
+        np.unique(ctx.y, return_counts=True)[1].min()) < RARE_CLASS_ROWS
     if advice is None:
-        return default_candidates(ctx.task, len(ctx.y), ctx.seed,
-                                  n_features=ctx.X.shape[1]), None
+        return default_candidates(ctx.task, len(ctx.y), ctx.seed, True, ctx.X.shape[1],
+                                  rare), None
     greater = METRICS[run.metric].greater_is_better
     return warm_candidates(advice.recommendations, ctx.task, ctx.seed, greater, len(ctx.y),
                            time_scale=len(ctx.y) / max(1, len(run.y)),
-                           n_features=ctx.X.shape[1]), advice
+                           shape={"n_features": ctx.X.shape[1], "rare_classes": rare}), advice
 
 
 def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> SearchResult:

@@ -50,6 +50,14 @@ def test_selection_blends_complementary_trials_and_stops():
     assert ens.score > max(scorer("r2", y, None)(good_first), scorer("r2", y, None)(good_second))
 
 
+def test_one_trial_still_gets_class_priors():
+    y = np.array(["a"] * 8 + ["b"] * 2)
+    p = np.tile([1.0, 0.0], (10, 1))                  # certain, and wrong on the b rows
+    ens = select([_trial(1, p, 9.0)], y, ["a", "b"], "log_loss", 25)
+    assert ens.members[0].number == 1 and ens.prior > 0
+    assert ens.predictions(y, ["a", "b"]).min() > 0
+
+
 def test_size_one_is_the_best_trial_alone():
     y = np.array([0.0, 1.0, 2.0])
     a, b = _trial(1, [0, 1, 2], 0.9), _trial(2, [0, 1, 1], 0.95)

@@ -94,3 +94,14 @@ def test_only_the_best_trials_keep_their_predictions():
     assert [t.oof is not None for t in trials] == [False, True, False, True]
     prune_predictions(trials, METRICS["log_loss"].better, 1)      # lower is better
     assert [t.oof is not None for t in trials] == [False, False, False, True]
+
+
+def test_hgb_defaults_get_l2_where_a_class_is_rare():
+    from automl_cli._fit import _candidates  # noqa: F401 - the caller that decides "rare"
+    from automl_cli._tune import RARE_CLASS_L2, defaults_of
+
+    assert defaults_of("hgb", "classification")["l2_regularization"] < 1e-6      # as sklearn
+    assert defaults_of("hgb", "classification", True)["l2_regularization"] == RARE_CLASS_L2
+    assert defaults_of("rf", "classification", True) == FAMILIES["rf"].defaults("classification")
+    first = next(iter(default_candidates("classification", 100, 0, rare_classes=True)))
+    assert first[0]["params"]["l2_regularization"] == RARE_CLASS_L2

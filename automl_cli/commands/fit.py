@@ -157,11 +157,12 @@ def _print_text(doc: dict) -> None:
 
 def _model_line(doc: dict, fmt_params) -> str:
     members = [m for m in doc["ensemble"] if m["config"] is not None]
+    priors = " + class priors" if len(members) < len(doc["ensemble"]) else ""
     if len(members) == 1:
-        return f"model:   {doc['config']['family']} ({fmt_params(doc['config']['params'])})"
+        return (f"model:   {doc['config']['family']} ({fmt_params(doc['config']['params'])})"
+                f"{priors}")
     shown = ", ".join(f"{m['family']} {m['weight']:.2f}" for m in members[:5])
     more = ", …" if len(members) > 5 else ""
-    priors = " + class priors" if len(members) < len(doc["ensemble"]) else ""
     return f"model:   ensemble of {len(members)} ({shown}{more}){priors}"
 
 
