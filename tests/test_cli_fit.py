@@ -39,7 +39,7 @@ def test_fit_binary_json(run, binary_csv, tmp_path):
     assert 0.5 < doc["score"]["mean"] <= 1.0 and doc["score"]["source"] == "final"
     assert len(doc["leaderboard"]) == 3 and doc["search"]["stopped_by"] == "max-trials"
     assert {"accuracy", "log_loss"} <= set(doc["scores"])
-    assert (out / "model.joblib").exists() and (out / "manifest.json").exists()
+    assert (out / "model.skops").exists() and (out / "manifest.json").exists()
     assert any("last column" in n for n in doc["notes"])
 
 
@@ -116,7 +116,7 @@ def test_fail_under_exit_3_keeps_model(run, binary_csv, tmp_path):
               tmp_path / "m", "--json", "-q")
     assert res.exit_code == 3
     assert json.loads(res.stdout)["gate"]["passed"] is False
-    assert (tmp_path / "m" / "model.joblib").exists()
+    assert (tmp_path / "m" / "model.skops").exists()
     ok = run("fit", binary_csv, "--max-trials", "1", "--fail-under", "0.5", "-o", tmp_path / "n")
     assert ok.exit_code == 0 and "gate:    passed" in ok.stdout
 
