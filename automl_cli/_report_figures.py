@@ -118,7 +118,7 @@ def confusion(y_idx: np.ndarray, proba: np.ndarray, classes: list) -> str:
     np.add.at(m, (y_idx, pred), 1)
     share = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
     size = min(9.0, 2.8 + 0.45 * k)
-    fig, ax = _figure(size + 1.2, size)
+    fig, ax = _figure(size + 1.8, size)
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     if k <= 15:
         for i in range(k):

@@ -160,3 +160,19 @@ def test_report_draws_in_a_real_browser(fits, kind, tmp_path):
     for alt, size in drawn.items():
         w, h = map(int, size.split("x"))
         assert w >= 300 and h >= 150, f"{alt}: not drawn ({size})"
+
+
+def test_multiclass_model_section_has_no_roc(fits):
+    """Three classes: a confusion matrix and a top-label reliability curve, no ROC."""
+    from automl_cli._report_data import from_model_dir
+    from automl_cli._report_html import render
+
+    inputs = from_model_dir(fits["classification"])
+    rng = np.random.default_rng(0)
+    n = 300
+    inputs.manifest = {**inputs.manifest, "classes": ["a", "b", "c"], "kind": "multiclass"}
+    p = rng.dirichlet([1, 1, 1], size=n).astype(np.float32)
+    inputs.oof = {"y": rng.integers(0, 3, size=n).astype(np.int32), "predictions": p}
+    images = _images(render(inputs))
+    assert {"confusion matrix", "reliability curve"} <= set(images)
+    assert "ROC curve" not in images

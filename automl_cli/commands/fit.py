@@ -97,6 +97,10 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         result = api.fit_problem(problem, opts, source, log, start)
+        # after Ctrl-C the user wants out: the model now, the report later (automl report)
+        if report and result.fit_result.search.interrupted:
+            log(f"interrupted: no report; `automl report {output}` draws it")
+            report = False
         result.save(output, force, report=report)
     finally:
         for s, handler in previous.items():

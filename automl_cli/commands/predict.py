@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -49,7 +50,7 @@ def predict(model_dir, data, output, proba, id_column, force, chunk_rows, as_jso
         raise click.UsageError("--json needs --output FILE: stdout cannot hold both")
     log = Progress(quiet)
     # a line per chunk for a person at a terminal; none in CI logs or pipes
-    progress = Progress(quiet or not click.get_text_stream("stderr").isatty())
+    progress = Progress(quiet or not sys.stderr.isatty())
     summary = predict_file(open_model(model_dir, trust_joblib), data, output, proba=proba,
                            id_column=id_column, force=force, chunk_rows=chunk_rows,
                            log=progress)
