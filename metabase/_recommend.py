@@ -26,6 +26,8 @@ class Advice:
     out_of_range: bool
     method: str
     notes: list = field(default_factory=list)
+    #: the new table's meta-features the advice was asked with (finite values only)
+    meta_features: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -90,8 +92,10 @@ def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
                      "config_id": m.configs[c]["id"], "predicted": round(float(pred[c]), 4),
                      "fit_time": _expected_fit_time(m, order, c, n_rows),
                      "support": support})
+    values = {k: float(v) for k, v in meta_values.items()
+              if isinstance(v, (int, float)) and np.isfinite(v)}
     return Advice(kind, m.metric, recs, neighbours, float(dist.min()), typical[kind], far,
-                  method, notes)
+                  method, notes, values)
 
 
 def _expected_fit_time(m, order, c, n_rows) -> float | None:

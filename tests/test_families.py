@@ -55,7 +55,7 @@ def test_family_fits_and_predicts(tiny, name, task):
 def test_family_survives_a_one_trial_budget(run, binary_csv, tmp_path, name, monkeypatch):
     from automl_cli import _tune
 
-    def only(task, n_rows, seed, **shape):
+    def only(task, n_rows, seed, *shape):
         yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default", None
     monkeypatch.setattr(_tune, "default_candidates", only)
     monkeypatch.setattr("automl_cli._fit.default_candidates", only)

@@ -602,7 +602,7 @@ def test_memory_limit_skips_a_hungry_trial_and_continues(run, tmp_path, monkeypa
     import automl_cli._fit as fit_module
     from metabase import FAMILIES
 
-    def candidates(task, n_rows, seed):
+    def candidates(task, n_rows, seed, *shape):
         rf = {**FAMILIES["rf"].defaults(task), "n_estimators": 512, "max_features": 1.0}
         yield {"family": "rf", "params": rf}, "default", None
         yield {"family": "linear", "params": FAMILIES["linear"].defaults(task)}, "default", None
