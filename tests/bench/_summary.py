@@ -8,8 +8,9 @@ Conventions (printed with the tables):
   that (table, split), failures 0; 1 for all when every method scored the same;
 - spread: the standard deviation of a method's test score across the splits;
   where a budget has one split, the spread of the same method and table at a
-  budget with several splits is shown (marked *). Differences smaller than the
-  spread are noise;
+  budget with several splits is shown (marked *), else the median spread of the
+  methods measured on several splits of that table (marked ~). Differences
+  smaller than the spread are noise;
 - wall: seconds from launching the method until its model is saved; overrun =
   wall / budget, for the budgeted methods only; bound = budget x 1.05 + 2 s.
 """
@@ -71,6 +72,13 @@ def per_table(df: pd.DataFrame) -> pd.DataFrame:
         if len(alt):
             out.loc[i, "spread"] = alt["spread"].iloc[0]
             out.loc[i, "spread_from"] = "*"
+            continue
+        # else the table's typical spread: the median over the methods measured on
+        # several splits of it (marked ~)
+        same = multi[multi["table"] == r["table"]]["spread"].dropna()
+        if len(same):
+            out.loc[i, "spread"] = float(same.median())
+            out.loc[i, "spread_from"] = "~"
     return out
 
 
@@ -136,8 +144,8 @@ def print_overall(df: pd.DataFrame, t: pd.DataFrame) -> None:
                   f"{r['error'] if isinstance(r['error'], str) else ''}"[:160])
         sp = bt["spread"].dropna()
         if len(sp):
-            borrowed = " (* borrowed from another budget)" if bt["spread_from"].eq("*").any() \
-                else ""
+            borrowed = " (* borrowed from another budget, ~ the table's median)" \
+                if bt["spread_from"].isin(["*", "~"]).any() else ""
             print(f"  noise: the spread between splits (std of a method's score){borrowed} has "
                   f"median {sp.median():.4f} (range {sp.min():.4f}-{sp.max():.4f}) over tables "
                   "and methods; differences smaller than a table's spread are noise")
