@@ -25,7 +25,6 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ._atomic import clean_stale, fsync_dir, install, locked
 from ._errors import AutomlError, DataError, OutputError
 
 FORMAT = "automl-model"
@@ -75,7 +74,9 @@ def check_output_dir(out: Path, force: bool) -> None:
     except OSError as exc:
         raise OutputError(f"{parent}: cannot write there ({exc.strerror or exc}): choose "
                           "another --output") from None
-    with locked(parent):
+    from metabase import clean_stale, locked_dir
+
+    with locked_dir(parent):
         clean_stale(out)
 
 
@@ -88,6 +89,8 @@ def save_model(pipeline, manifest: dict, out: Path, force: bool = False,
     the same atomic save, each listed with its sha256 in the manifest's ``extras``
     (``read_extra`` reads one back, checked).
     """
+    from metabase import DirectoryTaken, fsync_dir, install_dir, locked_dir
+
     out = Path(out)
     check_output_dir(out, force)
     parent = out.resolve().parent
@@ -107,10 +110,12 @@ def save_model(pipeline, manifest: dict, out: Path, force: bool = False,
             manifest["extras"] = _write_extras(tmp, extras)
         _write(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2, default=_json_default) + "\n")
         fsync_dir(tmp)
-        with locked(parent):
-            install(tmp, out, force)
+        with locked_dir(parent):
+            install_dir(tmp, out, force)
         tmp = None
         fsync_dir(parent)
+    except DirectoryTaken as exc:
+        raise OutputError(str(exc)) from None
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the model: {exc.strerror or exc}; "
                           "the previous model, if any, is intact") from None

@@ -33,8 +33,10 @@ _LAZY = {
     "live_build": "._live",
     "SourceError": ".sources",
     "to_unit_vector": "._space",
+    "DirectoryTaken": "._atomic", "clean_stale": "._atomic", "fsync_dir": "._atomic",
+    "install_dir": "._atomic", "locked_dir": "._atomic",
 }
-_RENAMED = {"build_store": "build"}
+_RENAMED = {"build_store": "build", "install_dir": "install", "locked_dir": "locked"}
 
 
 def __getattr__(name):

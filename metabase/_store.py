@@ -86,25 +86,25 @@ def _load(path: str, check: bool) -> Store:
 
 
 def write_store(out: Path, header: dict, tasks, runs) -> Path:
-    """Write the three files to a temporary directory, then rename it into place."""
+    """Write the three files to a temporary directory, then swap it into place as the
+    model directory is (``_atomic``): a crash leaves the old store or the new one."""
     import os
     import shutil
     import tempfile
 
+    from ._atomic import fsync_dir, install, locked
+
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         tasks.to_parquet(tmp / "tasks.parquet", index=False, compression="zstd")
         runs.to_parquet(tmp / "runs.parquet", index=False, compression="zstd")
         (tmp / "header.json").write_text(json.dumps(header, indent=1, sort_keys=False) + "\n")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        os.chmod(tmp, 0o755)             # mkdtemp's 0700 would hide the store from others
+        fsync_dir(tmp)
+        with locked(out.parent):
+            install(tmp, out, force=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     _load.cache_clear()

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl_cli import _artifact, _atomic
+from automl_cli import _artifact
+from metabase import _atomic
 from conftest import ROOT, mixed_frame
 
 sys.path.insert(0, str(ROOT / "tests" / "bench"))

@@ -1,4 +1,5 @@
-"""Atomic replacement of a directory, for the model directory (``_artifact``).
+"""Atomic replacement of a directory: the model directory (``automl_cli._artifact``) and
+the metabase store (``_store``) are written the same way.
 
 A new directory is built under a temporary name beside the target and swapped into
 place in one step (``renameat2(RENAME_EXCHANGE)`` on Linux; where the file system
@@ -16,7 +17,10 @@ import shutil
 import time
 from pathlib import Path
 
-from ._errors import OutputError
+
+class DirectoryTaken(Exception):
+    """The target exists and may not be replaced, or is not a directory (the model
+    directory's caller turns it into its exit code 6)."""
 
 #: a temporary directory older than this is stale whoever made it: saving takes seconds
 STALE_SECONDS = 3600
@@ -54,11 +58,11 @@ def install(tmp: Path, out: Path, force: bool) -> None:
         os.rename(tmp, out)
         return
     if not force:
-        raise OutputError(f"{out}: already exists: another run saved it while this one was "
+        raise DirectoryTaken(f"{out}: already exists: another run saved it while this one was "
                           "training; this model was not saved: use --force to replace it or "
                           "--output to choose another directory")
     if not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a directory")
+        raise DirectoryTaken(f"{out}: exists and is not a directory")
     if _exchange(tmp, out):          # tmp now holds the previous model
         shutil.rmtree(tmp, ignore_errors=True)
         return
