@@ -18,7 +18,8 @@ Reading the table (``automl fit``; exit 4):
  5. blank lines only                    test_fit_bad_table[blank lines only]
  6. header only                         test_fit_bad_table[header only]
  7. binary junk                         test_fit_bad_table[binary junk]
- 8. unsupported format (.xlsx)          test_fit_bad_table[unsupported format]
+ 8. unsupported format (.sav)           test_fit_bad_table[unsupported format]
+ 8b. corrupt .xlsx                      test_fit_bad_table[corrupt xlsx]
  9. corrupt gzip                        test_fit_bad_table[corrupt gzip]
 10. corrupt Parquet                     test_fit_bad_table[corrupt parquet]
 11. ragged rows (names the line)        test_fit_bad_table[ragged rows]
@@ -163,7 +164,10 @@ BAD_TABLES = {
     "header only": ("h.csv", lambda p: p.write_text("a,b,y\n"), ["h.csv", "no data rows"]),
     "binary junk": ("j.csv", lambda p: p.write_bytes(b"\x00\x01\xfe\xff" * 300),
                     ["j.csv", "binary file", "use CSV"]),
-    "unsupported format": ("t.xlsx", _xlsx, ["t.xlsx", "unsupported format '.xlsx'", "use CSV"]),
+    # .xlsx is read since the Excel input landed: an SPSS file stands for the unsupported
+    "unsupported format": ("t.sav", lambda p: p.write_bytes(b"$FL2@(#) SPSS DATA FILE" * 40),
+                           ["t.sav", "unsupported format '.sav'", "use CSV"]),
+    "corrupt xlsx": ("t.xlsx", _xlsx, ["t.xlsx", "not a readable .xlsx workbook"]),
     "corrupt gzip": ("c.csv.gz", lambda p: p.write_bytes(b"\x1f\x8b\x08garbage"),
                      ["c.csv.gz", "cannot read"]),
     "corrupt parquet": ("c.parquet", lambda p: p.write_bytes(b"PAR1 not really"),
