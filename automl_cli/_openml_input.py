@@ -57,20 +57,19 @@ def _dataset_table(spec: str, did: int) -> Table:
 
 def _task_table(spec: str, tid: int) -> Table:
     import openml
-    from openml.tasks import TaskType
 
-    kinds = {TaskType.SUPERVISED_CLASSIFICATION: "classification",
-             TaskType.SUPERVISED_REGRESSION: "regression"}
+    from metabase import openml_task_kind
+
     task = openml.tasks.get_task(tid, download_splits=False, download_data=True,
                                  download_qualities=False, download_features_meta_data=True)
-    if task.task_type_id not in kinds:
+    kind = openml_task_kind(task.task_type_id)
+    if kind is None:
         raise DataError(f"{spec}: a {task.task_type} task: only supervised classification "
                         "and regression tasks can be fitted")
     dataset = task.get_dataset()
     note = (f"OpenML task {tid} ({task.task_type}) on dataset {task.dataset_id} "
             f"{dataset.name!r}: target {task.target_name!r}")
-    return _table(spec, dataset, task.target_name, kinds[task.task_type_id], note,
-                  f"openml task {tid}")
+    return _table(spec, dataset, task.target_name, kind, note, f"openml task {tid}")
 
 
 def _table(spec, dataset, target, task, note, fmt) -> Table:

@@ -31,12 +31,13 @@ _LAZY = {
     "HISTORY_DIR": "._build", "build_store": "._build", "BuildPlan": "._build",
     "Settings": "._portfolio", "run_folder": "._portfolio", "stratified_rows": "._portfolio",
     "live_build": "._live",
-    "SourceError": ".sources",
+    "SourceError": ".sources", "openml_task_kind": ".sources.openml_live",
     "to_unit_vector": "._space",
     "DirectoryTaken": "._atomic", "clean_stale": "._atomic", "fsync_dir": "._atomic",
     "install_dir": "._atomic", "locked_dir": "._atomic",
 }
-_RENAMED = {"build_store": "build", "install_dir": "install", "locked_dir": "locked"}
+_RENAMED = {"build_store": "build", "install_dir": "install", "locked_dir": "locked",
+            "openml_task_kind": "task_kind"}
 
 
 def __getattr__(name):

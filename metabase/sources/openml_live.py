@@ -140,15 +140,19 @@ def fetch_tasks(task_ids=None, suite=None, cache_dir=None) -> list[LiveTask]:
         return [_fetch_task(openml, tid) for tid in ids]
 
 
-def _fetch_task(openml, tid: int) -> LiveTask:
+def task_kind(task_type_id) -> str | None:
+    """"classification" or "regression" for an OpenML supervised task type, else None."""
     from openml.tasks import TaskType
 
-    kinds = {TaskType.SUPERVISED_CLASSIFICATION: "classification",
-             TaskType.SUPERVISED_REGRESSION: "regression"}
+    return {TaskType.SUPERVISED_CLASSIFICATION: "classification",
+            TaskType.SUPERVISED_REGRESSION: "regression"}.get(task_type_id)
+
+
+def _fetch_task(openml, tid: int) -> LiveTask:
     with _errors(f"task {tid}"):
         task = openml.tasks.get_task(tid, download_splits=True, download_data=True,
                                      download_qualities=True, download_features_meta_data=True)
-        if task.task_type_id not in kinds:
+        if task_kind(task.task_type_id) is None:
             raise SourceError(f"task {tid}: a {task.task_type} task; only supervised "
                               "classification and regression are supported")
         dataset = task.get_dataset()
@@ -157,7 +161,7 @@ def _fetch_task(openml, tid: int) -> LiveTask:
         repeats, folds, _ = task.get_split_dimensions()
         splits = [(r, f, *task.get_train_test_split_indices(fold=f, repeat=r))
                   for r in range(repeats) for f in range(folds)]
-        return LiveTask(int(task.task_id), kinds[task.task_type_id], task.task_type,
+        return LiveTask(int(task.task_id), task_kind(task.task_type_id), task.task_type,
                         int(task.dataset_id), dataset.name, task.target_name, X, y,
                         list(categorical), splits, dict(dataset.qualities or {}))
 
