@@ -36,15 +36,24 @@ def detect(raw: bytes) -> tuple[str, bool]:
     """
     for bom, encoding in BOMS:
         if raw.startswith(bom):
-            return encoding, False
+            return _checked(raw, encoding), False
     wide = _utf16_without_bom(raw[:4096])
     if wide:
-        return wide, False
+        return _checked(raw, wide), False
     if b"\x00" in raw[:4096]:
         raise NotText("NUL bytes")
     if _decodes(raw, "utf-8"):
         return "utf-8-sig", False
     return guess_legacy(raw), True
+
+
+def _checked(raw: bytes, encoding: str) -> str:
+    """``encoding``, if the bytes read as text in it: binary junk can start with a BOM
+    or have NULs in every other byte, and then decodes into control characters."""
+    text = decode_head(raw[:4096], encoding)
+    if text and sum(c.isprintable() or c.isspace() for c in text) < 0.95 * len(text):
+        raise NotText(f"not {encoding_name(encoding)} text")
+    return encoding
 
 
 def decode_head(raw: bytes, encoding: str) -> str:

@@ -86,7 +86,9 @@ def table_format_of_bytes(path: Path, head: bytes, last: str, gz: bool) -> tuple
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError(f"{path}: an Excel 97-2003 workbook (.xls) or another OLE file: "
                         "save it as .xlsx or CSV")
-    if last and last not in (".gz",) and not _looks_like_text(head):
+    if last and last not in TEXT_SUFFIXES:
+        # a name says what the file is (an SPSS .sav is text enough to parse as one
+        # column): refuse it rather than read it as CSV; a name without one is sniffed
         raise DataError(f"{path}: unsupported format {last!r}: use CSV, TSV (optionally .gz), "
                         "Parquet, ARFF or Excel (.xlsx)")
     return "csv", gz

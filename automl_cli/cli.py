@@ -99,7 +99,8 @@ def cli():
 
     Exit codes: 0 ok, 1 internal error, 2 usage, 3 score below --fail-under,
     4 input data or model problem, 5 no model within the budget,
-    6 output cannot be written.
+    6 output cannot be written, 7 drift (predict --fail-on-drift),
+    8 unsupported platform, 130 interrupted.
     """
 
 

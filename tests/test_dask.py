@@ -96,7 +96,7 @@ def test_fit_on_cluster(cluster, run, binary_csv, tmp_path):
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert len(doc["leaderboard"]) == 4 and all(t["status"] == "ok" for t in doc["leaderboard"])
-    assert (tmp_path / "m" / "model.joblib").exists()
+    assert (tmp_path / "m" / "model.skops").exists()
 
 
 def test_fit_with_scheduler_from_environment(cluster, run, binary_csv, tmp_path, monkeypatch):
