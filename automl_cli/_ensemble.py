@@ -40,11 +40,11 @@ class Ensemble:
         probabilities (rows x classes) or values, float32; None where a member lost its."""
         if any(t.oof is None for t in self.members):
             return None
+        return self._blend(y, classes).astype(np.float32)
+
+    def _blend(self, y, classes):
         blend = sum(w * t.oof.astype(np.float64) for t, w in zip(self.members, self.weights))
-        if self.prior:
-            prior = np.array([np.mean(np.asarray(y) == c) for c in classes])
-            blend = (blend + self.prior * prior) / (1 + self.prior)
-        return blend.astype(np.float32)
+        return _with_prior(blend, y, classes, self.prior) if self.prior else blend
 
     def describe(self) -> list[dict]:
         return [{"trial": t.number, "family": t.config["family"], "config": t.config,
@@ -122,11 +122,9 @@ def _prior_share(blend, y, classes, metric: str, current: float):
     if METRICS[metric].task != "classification":
         return 0.0, current
     score, better = scorer(metric, y, classes), METRICS[metric].better
-    y = np.asarray(y)
-    prior = np.array([np.mean(y == c) for c in classes])
     best_share, best_score = None, None
     for share in PRIOR_SHARES:
-        s = score((blend + share * prior) / (1 + share))
+        s = score(_with_prior(blend, y, classes, share))
         if best_score is None or better(s, best_score):
             best_share, best_score = share, s
     return best_share, best_score
@@ -140,12 +138,15 @@ def reweighted(ens: Ensemble, kept: list, y, classes, metric: str) -> Ensemble:
     weights = (weights / weights.sum()).tolist()
     if len(members) == len(ens.members):
         return ens
-    blend = sum(w * t.oof.astype(np.float64) for t, w in zip(members, weights))
-    score = scorer(metric, y, classes)(blend)
-    if ens.prior:
-        prior = np.array([np.mean(np.asarray(y) == c) for c in classes])
-        score = scorer(metric, y, classes)((blend + ens.prior * prior) / (1 + ens.prior))
-    return Ensemble(members, weights, ens.prior, score)
+    kept_ens = Ensemble(members, weights, ens.prior, float("nan"))
+    kept_ens.score = scorer(metric, y, classes)(kept_ens._blend(y, classes))
+    return kept_ens
+
+
+def _with_prior(blend, y, classes, share: float):
+    """``blend`` with ``share`` of the class priors (the ``DummyClassifier`` member)."""
+    prior = np.array([np.mean(np.asarray(y) == c) for c in classes])
+    return (blend + share * prior) / (1 + share)
 
 
 def _names(ens: Ensemble) -> list[str]:

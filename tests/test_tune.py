@@ -97,7 +97,6 @@ def test_only_the_best_trials_keep_their_predictions():
 
 
 def test_hgb_defaults_get_l2_where_a_class_is_rare():
-    from automl_cli._fit import _candidates  # noqa: F401 - the caller that decides "rare"
     from automl_cli._tune import RARE_CLASS_L2, defaults_of
 
     assert defaults_of("hgb", "classification")["l2_regularization"] < 1e-6      # as sklearn
