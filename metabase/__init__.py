@@ -27,7 +27,8 @@ _LAZY = {
     "build_metamodels": "._metamodel",
     "store_info": "._info", "validate_store": "._info",
     "OURS": "._loto", "OURS_B": "._loto", "evaluate_openml": "._loto",
-    "evaluate_portfolio": "._loto", "win_rates": "._loto",
+    "evaluate_portfolio": "._loto", "win_rates": "._loto", "time_aware_against": "._loto",
+    "TIME_BUDGETS": "._greedy", "greedy_portfolio": "._greedy",
     "HISTORY_DIR": "._build", "build_store": "._build", "BuildPlan": "._build",
     "Settings": "._portfolio", "run_folder": "._portfolio", "stratified_rows": "._portfolio",
     "live_build": "._live",
@@ -37,7 +38,8 @@ _LAZY = {
     "install_dir": "._atomic", "locked_dir": "._atomic",
 }
 _RENAMED = {"build_store": "build", "install_dir": "install", "locked_dir": "locked",
-            "openml_task_kind": "task_kind"}
+            "openml_task_kind": "task_kind", "time_aware_against": "against",
+            "TIME_BUDGETS": "BUDGETS"}
 
 
 def __getattr__(name):

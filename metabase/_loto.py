@@ -3,7 +3,9 @@
 (a) Our portfolio runs, where every config ran on every table: for each task,
     rank the configs from the other tasks and measure the regret (best score
     known for the task minus the score of what was recommended) of the top-1
-    and of the best of the top-5.
+    and of the best of the top-5; and, time-aware, the regret of the best config
+    found by a simulated search of 10 s and 60 s that runs the configs in the
+    method's order at the held-out task's recorded times (``_greedy.found_within``).
 (b) OpenML's logged runs (RandomForest, AdaBoost, SVC flows), where each task
     has its own random configs: rank the held-out task's own configs.
 """
@@ -14,6 +16,8 @@ import json
 
 import numpy as np
 
+from ._greedy import (BUDGETS, FOLDS, cost_aware_order, expected_seconds, greedy_portfolio,
+                      regret_within, reranked, rows_used, scaled_scores)
 from ._metamodel import MetaModel, greedy_top, normalise_rank, rank_configs
 from ._metrics import METRICS, task_of
 from ._space import to_unit_vector
@@ -38,16 +42,22 @@ def _l1_minmax(X: np.ndarray) -> np.ndarray:
 #: The name of our method in the tables (the shipped meta-model), on (a) and on (b).
 OURS = "ours: extra-trees surrogate + greedy top-5"
 OURS_B = "ours: neighbour-weighted kernel surrogate + greedy top-5"
+#: The time-aware orders compared with ours (``_greedy``).
+PORTFOLIO = "greedy portfolio (no meta-features)"
+COST_AWARE = "meta-model, cost-aware order"
+RERANKED = "greedy portfolio re-ranked by the meta-model"
 
 
-def portfolio_methods(m: MetaModel, i: int):
-    """Rankings (config indices, best first) of every method for held-out task ``i``."""
+def portfolio_methods(m: MetaModel, i: int, scaled: np.ndarray | None = None):
+    """Rankings (config indices, best first) of every method for held-out task ``i``;
+    ``scaled``: ``scaled_scores(m.raw, m.norm)``, computed once per model."""
     n_tasks, n_cfg = m.norm.shape
     exclude = np.zeros(n_tasks, bool)
     exclude[i] = True
     out = {}
     pred, weights = m.predict(m.X[i], exclude)      # one forest per held-out task
     out[OURS] = greedy_top(pred, m.norm, weights)
+    out.update(time_aware_methods(m, i, (pred, weights), out[OURS], scaled))
     out["extra-trees surrogate, no greedy"] = list(np.argsort(-pred, kind="stable"))
     out["10 nearest tasks, shrunk 30 % to the mean"] = rank_configs(
         m, m.X[i], exclude=exclude, method="knn")[0]
@@ -68,6 +78,35 @@ def portfolio_methods(m: MetaModel, i: int):
     return out
 
 
+def time_aware_methods(m: MetaModel, i: int, predicted, ours: list, scaled=None) -> dict:
+    """The greedy portfolio of the held-out kind's other tasks (no meta-features), the
+    meta-model's cost-aware order, and the portfolio re-ranked by the meta-model."""
+    pred, weights = predicted
+    scaled = scaled_scores(m.raw, m.norm) if scaled is None else scaled
+    train = m.own.copy()
+    train[i] = False
+    order, size = greedy_portfolio(scaled[train], m.fit_time[train] * FOLDS)
+    support = [j for j in np.argsort(-weights, kind="stable")[:10] if weights[j] > 0]
+    used = rows_used(m.n_rows)
+    seconds = expected_seconds(m.fit_time, used, support, used[i])
+    return {PORTFOLIO: order, COST_AWARE: cost_aware_order(pred, scaled, weights, seconds),
+            RERANKED: reranked(order, size, pred, ours)}
+
+
+def _time_aware(raw_row, seconds_row, order, gib) -> dict:
+    """Regret and whether nothing finished, per simulated budget."""
+    return {b: regret_within(raw_row, seconds_row, order, b, gib) for b in BUDGETS}
+
+
+def _random_time_aware(raw_row, seconds_row, gib, i: int, draws: int = 20) -> dict:
+    """Expected time-aware regret of a random order (``draws`` seeded permutations)."""
+    rng = np.random.default_rng(i)
+    runs = [_time_aware(raw_row, seconds_row, rng.permutation(len(raw_row)), gib)
+            for _ in range(draws)]
+    return {b: (float(np.mean([r[b][0] for r in runs])), bool(np.mean([r[b][1] for r in runs])
+                                                           > 0.5)) for b in BUDGETS}
+
+
 def evaluate_portfolio(models: dict) -> dict:
     """Regret tables per task kind; one entry per method and baseline."""
     result = {}
@@ -78,28 +117,37 @@ def evaluate_portfolio(models: dict) -> dict:
         n_tasks = len(own)
         rows: dict[str, dict] = {}
 
-        def add(name, r1, r5, failed, rows=rows):
-            e = rows.setdefault(name, {"top1": [], "top5": [], "failed_top1": 0})
+        def add(name, r1, r5, failed, timed, rows=rows):
+            e = rows.setdefault(name, {"top1": [], "top5": [], "failed_top1": 0,
+                                       **{f"t{b:g}": [] for b in BUDGETS},
+                                       **{f"none_t{b:g}": 0 for b in BUDGETS}})
             e["top1"].append(r1)
             e["top5"].append(r5)
             e["failed_top1"] += int(failed)
+            for b, (r, none) in timed.items():
+                e[f"t{b:g}"].append(r)
+                e[f"none_t{b:g}"] += int(none)
 
+        scaled = scaled_scores(m.raw, m.norm)
         for i in own:
-            for name, order in portfolio_methods(m, i).items():
+            seconds = m.fit_time[i] * FOLDS
+            for name, order in portfolio_methods(m, i, scaled).items():
                 r1, failed = _regret(m.raw[i], order[:1], gib)
                 r5, _ = _regret(m.raw[i], order[:5], gib)
-                add(name, r1, r5, failed)
+                add(name, r1, r5, failed, _time_aware(m.raw[i], seconds, order, gib))
             s = m.raw[i] if gib else -m.raw[i]
             worst = np.nanmin(s)
             filled = np.where(np.isnan(s), worst, s)
             add("random config (expected)", float(np.nanmax(s) - filled.mean()),
                 float(np.nanmax(s) - np.mean([np.max(np.random.default_rng(r).choice(
-                    filled, min(5, len(filled)), replace=False)) for r in range(50)])), False)
+                    filled, min(5, len(filled)), replace=False)) for r in range(50)])), False,
+                _random_time_aware(m.raw[i], seconds, gib, int(i)))
             for fam in FAMILIES:
                 j = _default_index(m, fam)
                 if j is not None:
                     r1, failed = _regret(m.raw[i], [j], gib)
-                    add(f"default {fam}", r1, r1, failed)
+                    add(f"default {fam}", r1, r1, failed,
+                        _time_aware(m.raw[i], seconds, [j], gib))
         result[kind] = {"metric": m.metric, "tasks": n_tasks, "configs": n_cfg,
                         "methods": {k: _summary(v) for k, v in rows.items()}}
     return result
@@ -119,20 +167,42 @@ def _default_index(m: MetaModel, family: str):
 
 def _summary(v: dict) -> dict:
     a1, a5 = np.array(v["top1"]), np.array(v["top5"])
-    return {"top1_mean": float(a1.mean()), "top1_median": float(np.median(a1)),
-            "top5_mean": float(a5.mean()), "top5_median": float(np.median(a5)),
-            "failed_top1": v["failed_top1"], "_top1": a1.tolist(), "_top5": a5.tolist()}
+    out = {"top1_mean": float(a1.mean()), "top1_median": float(np.median(a1)),
+           "top5_mean": float(a5.mean()), "top5_median": float(np.median(a5)),
+           "failed_top1": v["failed_top1"], "_top1": a1.tolist(), "_top5": a5.tolist()}
+    for key in [k for k in v if k.startswith("t") and k[1:2].isdigit()]:
+        a = np.array(v[key])
+        out.update({f"{key}_mean": float(a.mean()), f"{key}_median": float(np.median(a)),
+                    f"none_{key}": v[f"none_{key}"], f"_{key}": a.tolist()})
+    return out
 
 
-def win_rates(table: dict, ours: str) -> dict:
-    """Share of tasks where ``ours`` has lower top-1 regret than each baseline (ties: half)."""
-    mine = np.array(table["methods"][ours]["_top1"])
+def win_rates(table: dict, ours: str, key: str = "_top1") -> dict:
+    """Share of tasks where ``ours`` has lower regret (``key``: ``_top1``, or ``_t10``
+    for the time-aware regret at 10 s) than each baseline (ties: half)."""
+    mine = np.array(table["methods"][ours][key])
     out = {}
     for name, v in table["methods"].items():
-        if name == ours:
+        if name == ours or key not in v:
             continue
-        other = np.array(v["_top1"])
+        other = np.array(v[key])
         out[name] = float(((mine < other - 1e-9) + 0.5 * (np.abs(mine - other) <= 1e-9)).mean())
+    return out
+
+
+def against(table: dict, ours: str, key: str) -> dict:
+    """Per method: tasks where it has lower (``better``), equal and higher regret than
+    ``ours`` on ``key`` (e.g. ``_t10``), and its mean regret minus ours."""
+    mine = np.array(table["methods"][ours][key])
+    out = {}
+    for name, v in table["methods"].items():
+        if key not in v:
+            continue
+        other = np.array(v[key])
+        out[name] = {"better": int((other < mine - 1e-9).sum()),
+                     "equal": int((np.abs(other - mine) <= 1e-9).sum()),
+                     "worse": int((other > mine + 1e-9).sum()),
+                     "mean_difference": float(other.mean() - mine.mean())}
     return out
 
 
