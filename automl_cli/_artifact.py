@@ -284,23 +284,24 @@ def _quiet_versions():
 
 def _load_skops(path: Path, manifest: dict):
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     from ._trusted import TRUSTED, UnsafeModel, check_model
 
-    try:
-        types = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # noqa: BLE001 - a file that is not a skops archive
-        raise DataError(f"{path}: not a readable skops model file ({type(exc).__name__}: "
-                        f"{str(exc)[:200]}); refit or restore it") from None
-    foreign = sorted(set(types) - set(TRUSTED))
-    if foreign:
-        shown = ", ".join(foreign[:6]) + (" ..." if len(foreign) > 6 else "")
-        raise DataError(f"{path}: refused: it holds types outside automl's trusted set "
-                        f"({shown}), which could run code when built; refit the model with "
-                        "automl or restore the file it saved")
+    # one pass: skops audits the types while it loads (a second audit first would double
+    # the load time of a large ensemble); the refusal lists the foreign types
     try:
         with _quiet_versions():
             model = sio.load(path, trusted=TRUSTED)
+    except UntrustedTypesFoundException:
+        foreign = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED))
+        shown = ", ".join(foreign[:6]) + (" ..." if len(foreign) > 6 else "")
+        raise DataError(f"{path}: refused: it holds types outside automl's trusted set "
+                        f"({shown}), which could run code when built; refit the model with "
+                        "automl or restore the file it saved") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise DataError(f"{path}: not a readable skops model file ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}); refit or restore it") from None
     except Exception as exc:  # noqa: BLE001 - an unreadable or foreign-version file
         raise DataError(f"{path}: cannot load the model ({type(exc).__name__}: "
                         f"{str(exc)[:200]}); it may need other library versions: "

@@ -8,13 +8,14 @@ priors (scikit-learn's ``DummyClassifier(strategy="prior")`` as one more member)
 on the same predictions, so that no class seen at fit time ever gets probability 0 or 1.
 
 The blend is a plain scikit-learn ``VotingClassifier`` (soft) or ``VotingRegressor`` with
-weights, of the members' pipelines, each fitted on all rows (see ``assemble``).
+weights, of the members' pipelines, each fitted on all rows or bagged (its k fold models
+of the search, averaged; ``assemble`` builds the blend).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +35,9 @@ class Ensemble:
     weights: list               # summing to 1 over the members
     prior: float                # share of the class priors (0: none, regression or size 1)
     score: float                # the run's metric of the blend, out of fold on the search
+    #: trial number -> how its member was made for the saved model ("bagged": its fold
+    #: models; "refit": on all rows); empty until ``_final.finish``
+    how: dict = field(default_factory=dict)
 
     def predictions(self, y, classes):
         """The blend's out-of-fold predictions on the search rows (``y``: their targets):
@@ -48,8 +52,8 @@ class Ensemble:
 
     def describe(self) -> list[dict]:
         return [{"trial": t.number, "family": t.config["family"], "config": t.config,
-                 "weight": round(w, 4), "score": t.score} for t, w in
-                zip(self.members, self.weights)]
+                 "weight": round(w, 4), "score": t.score, "final": self.how.get(t.number)}
+                for t, w in zip(self.members, self.weights)]
 
 
 def scorer(metric: str, y, classes):
@@ -172,22 +176,45 @@ def unfitted(ens: Ensemble, pipelines: list, task: str):
 
 
 def assemble(ens: Ensemble, fitted: list, task: str, X, y):
-    """The blend of members already fitted on all rows ``(X, y)``, as the fitted
-    scikit-learn estimator that ``fit`` on the same rows would give: ``VotingClassifier``'s
-    own fit refits every member, which the time budget cannot always afford, so its
-    fitted attributes are set here from the members (each fitted in its own
+    """The blend of members already fitted, as the fitted scikit-learn estimator that
+    ``fit`` on the same rows would give. ``fitted`` has one entry per member: a model
+    refitted on all rows ``(X, y)``, or the list of its k fold models (k-fold bagging, as
+    AutoGluon does: the member is their mean, each a voter of 1/k of its weight).
+    ``VotingClassifier``'s own fit refits every member, which the time budget cannot always
+    afford, so its fitted attributes are set here from the members (each fitted in its own
     stoppable process)."""
-    from sklearn.preprocessing import LabelEncoder
-    from sklearn.utils import Bunch
+    from sklearn.base import clone
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
 
-    model = unfitted(ens, list(fitted), task)
-    if model is fitted[0]:
-        return model
-    members = list(fitted)
+    parts = [f if isinstance(f, list) else [f] for f in fitted]
+    if len(parts) == 1 and len(parts[0]) == 1 and not ens.prior:
+        return parts[0][0]
+    names, members, weights = [], [], []
+    for name, w, models in zip(_names(ens), ens.weights, parts):
+        for j, m in enumerate(models):
+            names.append(name if len(models) == 1 else f"{name}-fold{j}")
+            members.append(m)
+            weights.append(w / len(models))
     if task == "classification" and ens.prior:
         from sklearn.dummy import DummyClassifier
 
+        names.append("prior")
         members.append(DummyClassifier(strategy="prior").fit(X, y))
+        weights.append(ens.prior)
+    # ``estimators`` holds unfitted clones, as after scikit-learn's own fit: a model
+    # persisted by skops is saved once per reference, and the fitted ones are already in
+    # ``estimators_`` and ``named_estimators_``
+    estimators = [(n, clone(m)) for n, m in zip(names, members)]
+    model = (VotingRegressor(estimators, weights=weights) if task == "regression"
+             else VotingClassifier(estimators, voting="soft", weights=weights))
+    return _prefitted(model, members, task, y)
+
+
+def _prefitted(model, members: list, task: str, y):
+    """``model`` (an unfitted ``Voting*``) with its fitted attributes set from ``members``."""
+    from sklearn.preprocessing import LabelEncoder
+    from sklearn.utils import Bunch
+
     model.estimators_ = members
     model.named_estimators_ = Bunch(**dict(zip([n for n, _ in model.estimators], members)))
     if task == "classification":

@@ -1,7 +1,8 @@
-"""The steps of ``fit`` after the search: the ensemble's members refitted on all rows
-(in order of weight, while time allows), then the score of what is saved (fresh
-repeated k-fold when the time left allows it, else out of fold on the search), then
-the untouched holdout."""
+"""The steps of ``fit`` after the search: the ensemble's members, each bagged (the k fold
+models its trial fitted, kept by the search: no refit, and the out-of-fold predictions
+are those models' own) or refitted on all rows (in order of weight, while time allows),
+then the score of what is saved (bagged: out of fold on the search's folds; refitted: a
+fresh repeated k-fold when the time left allows it), then the untouched holdout."""
 
 from __future__ import annotations
 
@@ -22,6 +23,20 @@ from ._trial import Trial
 
 #: Seconds kept for writing the model directory.
 SAVE_RESERVE = 0.5
+#: Share of the budget kept, when members are bagged, for assembling and saving them:
+#: skops writes (and later reads) a fitted model at a cost per object, k times over for a
+#: bagged member (a gradient-boosting fold model: 0.2-0.5 s), so the save of a bagged
+#: ensemble can take seconds (``_final_members`` measures it and admits members to fit).
+BAG_SAVE_SHARE = 0.1
+#: Fit time grows with the rows as rows ** this (1 when not listed): gradient boosting's
+#: early stopping (on from 10,000 rows) and binning make it grow slower (measured: a
+#: 16,000-row fold in 0.48 s, 1,000,000 rows in 15.7 s). An underestimate is safe: the first
+#: refit that does not finish falls back to its fold models.
+REFIT_EXPONENT = {"hgb": 0.85}
+#: skops writes each fitted model of a blend twice (``estimators_``, ``named_estimators_``)
+#: and the save then audits the file's types (about a third more): seconds to save a
+#: model are this many times one ``skops.io.dumps`` of it.
+SAVE_FACTOR = 2.6
 
 
 @dataclass
@@ -40,6 +55,9 @@ class Run:
     notes: list
     warns: list
     timings: dict
+    #: (X, y) of rows set apart for the final score of a table larger than its search
+    #: sample (see ``_fit.CHECK_SHARE``), or None
+    check: tuple | None = None
 
 
 @dataclass
@@ -49,16 +67,26 @@ class Costs:
     folds: int                  # search folds
     scale: float                # all rows / search rows
     final_folds: int
+    bagged: bool = False        # members are bagged (no final evaluation: see ``finish``)
+    budget: float | None = None  # the time budget, seconds
+    check: bool = False         # scored on set-apart rows (no final cross-validation)
 
     def per_fit(self, trial: Trial) -> float:
         # one fold of the trial (fit, predict, process start), scaled to all rows
-        return trial.elapsed / self.folds * self.scale * 1.2 + 0.05
+        growth = self.scale ** REFIT_EXPONENT.get(trial.config["family"], 1.0)
+        return trial.elapsed / self.folds * growth * 1.2 + 0.05
 
     def reserve(self, best: Trial | None) -> float:
         # keep time for the refit of the best so far and then for a final evaluation of
-        # at least 5 folds (more if time is left), or for the other members' refits
+        # at least 5 folds (more if time is left), or for the other members' refits;
+        # bagged, only for assembling (or for the best's refit if its models were too big)
         if best is None:
             return SAVE_RESERVE
+        if self.bagged:
+            save = max(1.0, BAG_SAVE_SHARE * (self.budget or 0))
+            return save + (0 if best.models is not None else self.per_fit(best) * 2)
+        if self.check:
+            return self.per_fit(best) * 1.5 + SAVE_RESERVE
         return self.per_fit(best) * (min(self.final_folds, 5) + 2) + SAVE_RESERVE
 
 
@@ -75,20 +103,49 @@ def finish(run: Run, ens: Ensemble, search_y, splits, costs: Costs,
     """Refit, score and (with ``--holdout``) test the ensemble (``search_y``: the rows its
     out-of-fold predictions are on)."""
     t1 = time.perf_counter()
-    fitted = _refit_members(run, ens, costs)
-    ens = reweighted(ens, [t for t, _ in fitted], search_y, run.problem.classes, run.metric)
-    model = assemble(ens, [m for _, m in fitted], run.problem.task, run.X, run.y)
+    fitted = _final_members(run, ens, costs)
+    ens = reweighted(ens, [t for t, _, _ in fitted], search_y, run.problem.classes, run.metric)
+    ens.how = {t.number: how for t, _, how in fitted}
+    model = assemble(ens, [m for _, m, _ in fitted], run.problem.task, run.X, run.y)
     run.timings["refit"] = time.perf_counter() - t1
     t0 = time.perf_counter()
     cv_scores = None
-    if not interrupted:
+    if run.check is not None:
+        cv_scores = _check_scores(run, model)
+    elif not interrupted and not costs.bagged:
         per_fit = sum(costs.per_fit(t) for t in ens.members)
         cv_scores = _final_cv(run, _maker(run, ens), splits, per_fit)
+    if cv_scores is None and costs.bagged and not interrupted:
+        cv_scores = _oof_scores(run, ens, search_y)
     if cv_scores is None:
         cv_scores = _search_score(run, ens, interrupted)
     run.timings["final_cv"] = time.perf_counter() - t0
     holdout = None if run.holdout is None else _holdout_scores(run, model)
     return Final(model, ens, cv_scores, holdout)
+
+
+def _oof_scores(run: Run, ens: Ensemble, search_y) -> dict | None:
+    """Every metric of the bagged ensemble, out of fold on the search's folds (None when a
+    member lost its predictions)."""
+    from metabase import score_all
+
+    blend = ens.predictions(search_y, run.problem.classes)
+    if blend is None:
+        return None
+    run.notes.append("bagged: the score is the ensemble's, out of fold on the search's "
+                     "folds, by the fold models saved (optimistic only by the choice of "
+                     "configs and members)")
+    task, classes = run.problem.task, run.problem.classes
+    blend = blend.astype(np.float64)
+    if task == "classification":
+        proba, pred = blend, np.asarray(classes, dtype=object)[blend.argmax(axis=1)]
+    else:
+        proba, pred = None, blend
+    scores = score_all(metrics_for(task), search_y, pred, proba, classes)
+    out = {k: {"mean": _round(v), "std": None, "folds": None, "source": "oof"}
+           for k, v in scores.items()}
+    out[run.metric]["mean"] = _round(ens.score)     # the selection's own figure
+    return out
 
 
 def _search_score(run: Run, ens: Ensemble, interrupted: bool) -> dict:
@@ -125,33 +182,79 @@ def _quiet_fit(pipeline, X, y):
         return pipeline.fit(X, y)
 
 
-def _refit_members(run: Run, ens: Ensemble, costs: Costs) -> list:
-    """``[(trial, fitted pipeline)]``, by weight. The first comes first and may use the
-    slack of the promised bound: without it there is no model; each other member only
-    when its refit is expected to fit in the time left (else it is left out)."""
-    fitted = []
-    for i, trial in enumerate(ens.members):
-        if i == 0:
-            timeout = run.budget.grace_timeout(SAVE_RESERVE)
-        else:
-            timeout = run.budget.timeout(SAVE_RESERVE)
-            if timeout is not None and costs.per_fit(trial) > timeout:
-                run.notes.append(f"ensemble: {len(ens.members) - i} member(s) left out "
-                                 "(no time to refit them on all rows)")
-                break
-        run.log(f"refit on all rows: {trial.config['family']} (trial {trial.number})")
-        make = _make(run, trial.config)
-        out = run_isolated(lambda make=make: _quiet_fit(make(), run.X, run.y), timeout=timeout,
-                           memory_limit=run.options.memory_limit)
-        if out.ok:
-            fitted.append((trial, out.value))
-        elif i == 0:
-            raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
-                               f"{out.error}); give a larger --time-budget")
-        else:
-            run.notes.append(f"ensemble: the refit of trial {trial.number} {out.status}: "
-                             "left out")
+def _final_members(run: Run, ens: Ensemble, costs: Costs) -> list:
+    """``[(trial, fitted estimator or its fold models, "bagged" or "refit")]``, by weight:
+    each member bagged where its trial kept its fold models, else refitted on all rows.
+    The first member is always made (the first refit may use the slack of the promised
+    bound: without it there is no model); each other only when what it costs (its refit,
+    and its save, measured on one of its fold models) is expected to fit in the time left."""
+    fitted, saving = [], 0.0
+    for trial in ens.members:
+        folds = _bagged(run, trial)
+        models = folds if costs.bagged else None
+        save = 0.0 if run.budget.seconds is None else _save_seconds(models)
+        left = run.budget.timeout(SAVE_RESERVE + saving + save)
+        refit = 0.0 if models is not None else costs.per_fit(trial)
+        if fitted and left is not None and left <= refit:
+            run.notes.append(f"ensemble: trial {trial.number} left out (no time to "
+                             + ("save it)" if models is not None else "refit it on all rows)"))
+            continue
+        if models is None:
+            timeout = run.budget.grace_timeout(SAVE_RESERVE) if not fitted else left
+            models = _refit(run, trial, timeout, fallback=None if fitted else (folds, ))
+            if models is None:
+                continue
+        fitted.append((trial, models, "bagged" if isinstance(models, list) else "refit"))
+        saving += save
     return fitted
+
+
+def _bagged(run: Run, trial: Trial):
+    """The trial's fold models (a list), or None (not kept, or a fold missed a class: its
+    probabilities would not line up)."""
+    import pickle
+
+    if trial.models is None:
+        return None
+    models = pickle.loads(trial.models)
+    classes = run.problem.classes
+    if classes is not None and any(list(m.classes_) != list(classes) for m in models):
+        return None
+    return list(models)
+
+
+def _save_seconds(models) -> float:
+    """Expected seconds to save a bagged member: one fold model's skops dump, timed, times
+    its k models (0 for a refit: its save is in the reserve of the search)."""
+    if not models:
+        return 0.0
+    import skops.io as sio
+
+    t0 = time.perf_counter()
+    sio.dumps(models[0])
+    return (time.perf_counter() - t0) * SAVE_FACTOR * len(models)
+
+
+def _refit(run: Run, trial: Trial, timeout, fallback: tuple | None):
+    """The trial's config fitted on all rows, or None. ``fallback`` (for the first
+    member only) holds its fold models or None: what the model is when the refit does not
+    finish (without them, there is no model)."""
+    run.log(f"refit on all rows: {trial.config['family']} (trial {trial.number})")
+    make = _make(run, trial.config)
+    out = run_isolated(lambda: _quiet_fit(make(), run.X, run.y), timeout=timeout,
+                       memory_limit=run.options.memory_limit)
+    if out.ok:
+        return out.value
+    if fallback is not None and fallback[0] is not None:
+        run.notes.append(f"the refit of trial {trial.number} on all rows {out.status}: the "
+                         f"model is its {len(fallback[0])} fold models (trained on the search "
+                         "rows)")
+        return fallback[0]
+    if fallback is not None:
+        raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
+                           f"{out.error}); give a larger --time-budget")
+    run.notes.append(f"ensemble: the refit of trial {trial.number} {out.status}: left out")
+    return None
 
 
 def _final_cv(run: Run, make, splits, per_fit: float) -> dict | None:
@@ -174,11 +277,23 @@ def _final_cv(run: Run, make, splits, per_fit: float) -> dict | None:
     return None
 
 
+def _check_scores(run: Run, model) -> dict:
+    """The saved model's scores on the rows set apart (``run.check``), as cv scores."""
+    scores = _scores_on(run, model, run.check)
+    rows = scores.pop("rows")
+    return {k: {"mean": v, "std": None, "folds": None, "source": "unseen", "rows": rows}
+            for k, v in scores.items()}
+
+
 def _holdout_scores(run: Run, model) -> dict:
+    return _scores_on(run, model, run.holdout)
+
+
+def _scores_on(run: Run, model, rows) -> dict:
     from metabase import aligned_proba, score_all
 
     task, classes = run.problem.task, run.problem.classes
-    Xh, yh = run.holdout
+    Xh, yh = rows
     if task == "classification":
         proba = aligned_proba(model, Xh, classes)
         pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]

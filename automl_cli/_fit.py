@@ -26,6 +26,11 @@ SEARCH_ROWS = 20000
 #: Under a time budget, at most this many search rows per second of budget, so
 #: that the first trials finish on large tables (10 s -> 4,000 rows).
 SEARCH_ROWS_PER_SECOND = 400
+#: A table larger than its search sample keeps this share of its rows (at most
+#: CHECK_ROWS), outside the sample, for the final score: rows that neither chose the model
+#: nor trained it (a fresh cross-validation would cost k refits on all rows).
+CHECK_SHARE = 0.1
+CHECK_ROWS = 50000
 
 
 @dataclass
@@ -43,6 +48,9 @@ class FitOptions:
     n_jobs: int = 1
     dask_scheduler: str | None = None
     ensemble_size: int = DEFAULT_SIZE
+    #: "bag" (each member is its trial's k fold models), "refit" (each member refitted on
+    #: all rows, then a fresh cross-validation) or "auto" (see ``bagging``)
+    final_model: str = "auto"
 
 
 @dataclass
@@ -85,10 +93,11 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     """Search configs, blend the best (``_ensemble``), refit the members on all rows, then
     score the blend with a fresh repeated k-fold where the time left allows."""
     run = _prepare(problem, options, budget or Budget(options.time_budget), log)
-    ctx = _search_context(run)
+    ctx, bagged = _search_context(run)
     final_splits = make_splits(run.y, problem.task, options.cv, options.repeats,
                                options.seed + 7919)
-    costs = Costs(ctx.folds, len(run.y) / max(1, len(ctx.y)), len(final_splits))
+    costs = Costs(ctx.folds, len(run.y) / max(1, len(ctx.y)), len(final_splits),
+                  bagged, options.time_budget, run.check is not None)
     advice = None
     if candidates is None:
         candidates, advice = _candidates(run, ctx)
@@ -139,16 +148,53 @@ def _prepare(problem: Problem, options: FitOptions, budget: Budget, log) -> Run:
                timings)
 
 
-def _search_context(run: Run) -> TrialContext:
-    """The search rows (a sample on large tables) and their shared folds."""
+def _search_context(run: Run) -> tuple[TrialContext, bool]:
+    """The search rows (a sample on large tables) and their shared folds, and whether the
+    members will be bagged; on a sample refitted, the check rows are set apart (``run``)."""
     options, problem = run.options, run.problem
     cap = SEARCH_ROWS
     if options.time_budget:
         cap = min(cap, max(2000, int(options.time_budget * SEARCH_ROWS_PER_SECOND)))
-    Xs, ys = _search_rows(run.X, run.y, problem, options.seed, run.notes, cap)
+    idx = _search_rows(run.y, problem, options.seed, run.notes, cap)
+    sampled = idx is not None
+    bagged = bagging(options.final_model, sampled)
+    Xs, ys = (run.X, run.y) if idx is None else (run.X.iloc[idx].reset_index(drop=True),
+                                                 run.y[idx])
+    if sampled and bagged:
+        run.notes.append(f"--final-model bag: the members' fold models saw only the "
+                         f"{len(ys)}-row search sample")
+    if sampled and not bagged:
+        _set_check_rows(run, idx)
     splits = make_splits(ys, problem.task, options.cv, 1, options.seed)
+    # the fold models are kept either way: bagged, they are the members; refitted, the
+    # first member falls back to them when its refit on all rows does not finish
     return TrialContext(Xs, ys, problem.task, problem.classes, run.metric, splits,
-                        options.seed, run.schema, options.memory_limit)
+                        options.seed, run.schema, options.memory_limit, True), bagged
+
+
+def _set_check_rows(run: Run, search_idx) -> None:
+    """Move rows outside the search sample from ``run.X``/``run.y`` to ``run.check``."""
+    n = len(run.y)
+    rest = np.setdiff1d(np.arange(n), search_idx)
+    size = min(CHECK_ROWS, int(CHECK_SHARE * n), len(rest))
+    if size < 100:
+        return
+    pick = np.sort(np.random.default_rng(run.options.seed + 17).choice(rest, size,
+                                                                       replace=False))
+    keep = np.setdiff1d(np.arange(n), pick)
+    run.check = (run.X.iloc[pick].reset_index(drop=True), run.y[pick])
+    run.X, run.y = run.X.iloc[keep].reset_index(drop=True), run.y[keep]
+    run.notes.append(f"final score on {size} rows set apart (neither the search nor the "
+                     "refit used them)")
+
+
+def bagging(final_model: str, sampled: bool) -> bool:
+    """Whether the members are bagged: always with "bag", never with "refit"; by default
+    ("auto") when the search ran on all rows (on a sample, the fold models would not have
+    seen most of the table, and a refit on all rows is what makes it count)."""
+    if final_model == "auto":
+        return not sampled
+    return final_model == "bag"
 
 
 def _candidates(run: Run, ctx: TrialContext):
@@ -235,10 +281,10 @@ def _split_holdout(X, y, problem, options):
     return X.iloc[tr].reset_index(drop=True), y[tr], (X.iloc[te].reset_index(drop=True), y[te])
 
 
-def _search_rows(X, y, problem, seed, notes, cap):
+def _search_rows(y, problem, seed, notes, cap):
+    """The indices of the search sample, sorted, or None when all rows fit in ``cap``."""
     if len(y) <= cap:
-        return X, y
+        return None
     idx, _ = stratified_rows(y, problem.task, seed, train_size=cap)
-    idx = np.sort(idx)
-    notes.append(f"search on a {cap}-row sample of {len(y)}; final evaluation on all")
-    return X.iloc[idx].reset_index(drop=True), y[idx]
+    notes.append(f"search on a {cap}-row sample of {len(y)}")
+    return np.sort(idx)

@@ -44,7 +44,7 @@ def build_manifest(result, source: dict, seconds: float) -> dict:
         "options": {"time_budget": opts.time_budget, "max_trials": opts.max_trials,
                     "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit,
                     "metalearning": opts.metalearning, "n_jobs": opts.n_jobs,
-                    "ensemble_size": opts.ensemble_size,
+                    "ensemble_size": opts.ensemble_size, "final_model": opts.final_model,
                     "dask_scheduler": opts.dask_scheduler},
         "timings": {**{k: round(v, 3) for k, v in result.timings.items()},
                     "total": round(seconds, 3)},

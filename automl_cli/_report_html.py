@@ -86,7 +86,8 @@ def _header(inputs: ReportInputs, title: str) -> str:
     m = inputs.manifest
     mean, std, source = _score(m)
     how = {"final": "fresh folds", "oof": "out of fold on the search",
-           "search": "search CV (optimistic)"}.get(source, source or "")
+           "search": "search CV (optimistic)", "unseen": "rows set apart"
+           }.get(source, source or "")
     members = [e for e in m.get("ensemble") or [] if e.get("config")]
     model = (_e(m["config"]["family"]) if len(members) <= 1 and m.get("config")
              else f"ensemble of {len(members)} configs")

@@ -27,6 +27,8 @@ class TrialContext:
     seed: int
     schema: dict
     memory_limit: int | None = None
+    #: keep each trial's fold models (pickled) for k-fold bagging (see ``_final``)
+    keep_models: bool = False
 
     @property
     def folds(self) -> int:
@@ -47,6 +49,9 @@ class Trial:
     finished: float = float("nan")    # seconds into the run when its result came back
     #: out-of-fold predictions on the search rows (float32), for the ensemble
     oof: object = field(default=None, repr=False)
+    #: the fold models, pickled (bytes), when the context keeps them and they are small
+    #: enough (see ``MAX_MODEL_BYTES``); None otherwise
+    models: bytes | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         return {"trial": self.number, "config_id": config_key(self.config["family"],
@@ -62,17 +67,28 @@ def _num(x):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)
 
 
+#: Fold models larger than this (pickled, all folds together) are not kept: a forest of
+#: deep trees on 20,000 rows can weigh hundreds of megabytes per fold, and such a member
+#: is refitted on all rows instead (one model rather than k to hold and to predict with).
+MAX_MODEL_BYTES = 200 * 2 ** 20
+
+
 def trial_unit(ctx: TrialContext, config: dict, timeout, cancel=None) -> dict:
     """Cross-validate ``config`` in a stoppable child (here, or on a Dask worker):
-    ``{"status", "value" ((folds, out-of-fold predictions)), "error", "elapsed"}``,
-    picklable."""
+    ``{"status", "value" ((folds, out-of-fold predictions, pickled fold models or None)),
+    "error", "elapsed"}``, picklable."""
     def make():
         return build_pipeline(config, ctx.schema, ctx.task, random_state=ctx.seed)
 
-    out = run_isolated(
-        lambda: cross_validate_oof(make, ctx.X, ctx.y, ctx.task, ctx.classes, [ctx.metric],
-                                   ctx.splits),
-        timeout=timeout, memory_limit=ctx.memory_limit, cancel=cancel)
+    def unit():
+        out = cross_validate_oof(make, ctx.X, ctx.y, ctx.task, ctx.classes, [ctx.metric],
+                                 ctx.splits, keep_models=ctx.keep_models)
+        if not ctx.keep_models:
+            return out + (None,)
+        folds, oof, models = out
+        return folds, oof, models if len(models) <= MAX_MODEL_BYTES else None
+
+    out = run_isolated(unit, timeout=timeout, memory_limit=ctx.memory_limit, cancel=cancel)
     return {"status": out.status, "value": out.value, "error": out.error,
             "elapsed": out.elapsed}
 
@@ -88,7 +104,7 @@ def fill_trial(trial: Trial, out: dict, metric: str) -> Trial:
     if out["status"] != "ok":
         trial.status, trial.error = out["status"], out["error"]
         return trial
-    folds, trial.oof = out["value"]
+    folds, trial.oof, trial.models = out["value"]
     scores = np.array([f[metric] for f in folds], dtype=float)
     trial.fold_fit_time = float(np.mean([f["fit_time"] for f in folds]))
     if np.all(np.isnan(scores)):
@@ -100,16 +116,20 @@ def fill_trial(trial: Trial, out: dict, metric: str) -> Trial:
     return trial
 
 
-def prune_predictions(trials: list, better, keep: int) -> None:
+def prune_predictions(trials: list, better, keep: int, model_bytes: int = 2 ** 30) -> None:
     """Free the out-of-fold predictions of all but the ``keep`` best successful trials
-    (the ensemble draws from those), so that a long search stays bounded in memory."""
-    kept = [t for t in trials if t.oof is not None]
-    if len(kept) <= keep:
-        return
+    (the ensemble draws from those), and the fold models beyond ``model_bytes`` in all
+    (the best kept first), so that a long search stays bounded in memory."""
     import functools
 
     def order(a, b):
         return -1 if better(a.score, b.score) else (1 if better(b.score, a.score) else 0)
 
-    for t in sorted(kept, key=functools.cmp_to_key(order))[keep:]:
-        t.oof = None
+    kept = sorted((t for t in trials if t.oof is not None), key=functools.cmp_to_key(order))
+    for t in kept[keep:]:
+        t.oof = t.models = None
+    total = 0
+    for t in kept[:keep]:
+        total += len(t.models or b"")
+        if total > model_bytes:
+            t.models = None

@@ -55,8 +55,8 @@ def aligned_proba(model, X, classes) -> np.ndarray:
 
 
 def _fit_predict(make_model, X, y, train, test, task, classes):
-    """Fit on ``train``, predict ``test``: ``(fit seconds, predict seconds, labels or
-    values, aligned probabilities or None)``."""
+    """Fit on ``train``, predict ``test``: ``(model, fit seconds, predict seconds, labels
+    or values, aligned probabilities or None)``."""
     model = make_model()
     Xtr, ytr = X.iloc[train], y[train]
     t0 = time.perf_counter()
@@ -73,7 +73,7 @@ def _fit_predict(make_model, X, y, train, test, task, classes):
             proba = None
             pred = model.predict(Xte)
         predict_time = time.perf_counter() - t1
-    return fit_time, predict_time, pred, proba
+    return model, fit_time, predict_time, pred, proba
 
 
 def _scores(metrics, y, pred, proba, classes) -> dict:
@@ -84,8 +84,8 @@ def _scores(metrics, y, pred, proba, classes) -> dict:
 
 def fit_and_score(make_model, X, y, train, test, task, classes, metrics) -> dict:
     """Fit on ``train``, score on ``test``: metrics plus fit and predict seconds."""
-    fit_time, predict_time, pred, proba = _fit_predict(make_model, X, y, train, test, task,
-                                                       classes)
+    _, fit_time, predict_time, pred, proba = _fit_predict(make_model, X, y, train, test, task,
+                                                          classes)
     scores = _scores(metrics, y[test], pred, proba, classes)
     return {"fit_time": fit_time, "predict_time": predict_time, "n_train": len(train),
             "n_test": len(test), **scores}
@@ -98,24 +98,34 @@ def cross_validate(make_model, X, y, task, classes, metrics, splits) -> list[dic
             for i, (tr, te) in enumerate(splits)]
 
 
-def cross_validate_oof(make_model, X, y, task, classes, metrics, splits):
+def cross_validate_oof(make_model, X, y, task, classes, metrics, splits, keep_models=False):
     """:func:`cross_validate`'s folds and the out-of-fold predictions: probabilities
     (rows x classes) for classification, values for regression, float32 (compact: they
     are kept for every trial of a search). A row in several test folds (repeated
-    splits) gets its mean; a row in none, NaN."""
+    splits) gets its mean; a row in none, NaN.
+
+    With ``keep_models``, a third value: the fitted fold models, pickled (bytes: a
+    search holds many and unpickles only the few its ensemble keeps, see k-fold
+    bagging in ``automl_cli._final``)."""
+    import pickle
+
     y = np.asarray(y)
     shape = (len(y), len(classes)) if task == "classification" else (len(y),)
     total, seen = np.zeros(shape), np.zeros(len(y))
-    folds = []
+    folds, models = [], []
     for i, (tr, te) in enumerate(splits):
-        fit_time, predict_time, pred, proba = _fit_predict(make_model, X, y, tr, te, task,
-                                                           classes)
+        model, fit_time, predict_time, pred, proba = _fit_predict(make_model, X, y, tr, te,
+                                                                  task, classes)
         folds.append({"fold": i, "fit_time": fit_time, "predict_time": predict_time,
                       "n_train": len(tr), "n_test": len(te),
                       **_scores(metrics, y[te], pred, proba, classes)})
         total[te] += proba if task == "classification" else np.asarray(pred, dtype=float)
         seen[te] += 1
+        if keep_models:
+            models.append(model)
     with np.errstate(invalid="ignore", divide="ignore"):
         oof = total / (seen[:, None] if total.ndim == 2 else seen)
     oof[seen == 0] = np.nan
-    return folds, oof.astype(np.float32)
+    if not keep_models:
+        return folds, oof.astype(np.float32)
+    return folds, oof.astype(np.float32), pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL)

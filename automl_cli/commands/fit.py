@@ -53,6 +53,10 @@ Examples:
 @click.option("--ensemble-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="Rounds of greedy ensemble selection over the trials (the blend stops "
               "growing when no trial improves it); 1 keeps the single best config.")
+@click.option("--final-model", type=click.Choice(["auto", "bag", "refit"]), default="auto",
+              show_default=True, help="bag: each ensemble member is its trial's fold models "
+              "(no refit; the score is out of fold); refit: each member refitted on all rows, "
+              "then scored on fresh folds; auto: bag unless the search ran on a sample.")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")
 @click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
@@ -64,7 +68,7 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
-        output, force, fail_under, no_metalearning, store, ensemble_size, n_jobs,
+        output, force, fail_under, no_metalearning, store, ensemble_size, final_model, n_jobs,
         dask_scheduler, as_json, quiet, sheet, report):
     """Train the best model the time budget allows on DATA and save it.
 
@@ -90,7 +94,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
         metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv, seed=seed,
         holdout=holdout, memory_limit=memory_limit, no_metalearning=no_metalearning,
         n_jobs=n_jobs, ensemble_size=ensemble_size, dask_scheduler=dask_scheduler,
-        store=store))
+        store=store, final_model=final_model))
     problem, source = api.read_problem(data, target, task, sheet, log, metric)
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python
     # then never raises KeyboardInterrupt; `kill -INT` must still stop the search.
@@ -126,7 +130,8 @@ def _print_text(doc: dict) -> None:
     from .._report import fmt_params
 
     s = doc["score"]
-    folds = {"final": f"{s['folds']} fresh folds", "oof": "out of fold on the search's folds"
+    folds = {"final": f"{s['folds']} fresh folds", "oof": "out of fold on the search's folds",
+             "unseen": f"on {s.get('rows')} rows set apart, unseen by the search and refit"
              }.get(s.get("source"), "search CV")
     kind = doc["kind"] + (f", {len(doc['classes'])} classes" if doc["classes"] else "")
     lines = [
@@ -162,12 +167,23 @@ def _print_text(doc: dict) -> None:
 def _model_line(doc: dict, fmt_params) -> str:
     members = [m for m in doc["ensemble"] if m["config"] is not None]
     priors = " + class priors" if len(members) < len(doc["ensemble"]) else ""
+    how = _how(members)
     if len(members) == 1:
         return (f"model:   {doc['config']['family']} ({fmt_params(doc['config']['params'])})"
-                f"{priors}")
+                f"{priors}{how}")
     shown = ", ".join(f"{m['family']} {m['weight']:.2f}" for m in members[:5])
     more = ", …" if len(members) > 5 else ""
-    return f"model:   ensemble of {len(members)} ({shown}{more}){priors}"
+    return f"model:   ensemble of {len(members)} ({shown}{more}){priors}{how}"
+
+
+def _how(members: list) -> str:
+    """How the members were made: bagged (their fold models) or refitted on all rows."""
+    bagged = sum(m.get("final") == "bagged" for m in members)
+    if bagged == len(members):
+        return "; bagged fold models"
+    if bagged == 0:
+        return "; refitted on all rows"
+    return f"; {bagged} bagged, {len(members) - bagged} refitted on all rows"
 
 
 def _f(x) -> str:

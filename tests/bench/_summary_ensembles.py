@@ -9,6 +9,7 @@
   0.05;
 - the ensemble against ``--ensemble-size 1``: better or equal on >= 70 % of the tables
   at the large budget;
+- bagged against refitted members (``--final-model``), at each budget;
 - optimism: the reported score minus the test score (in "higher is better" units, so a
   positive figure is optimistic), mean and median over tables, by method and by the
   score's source (fresh folds, out of fold, the search's CV).
@@ -51,7 +52,24 @@ def print_ensemble_targets(df: pd.DataFrame, t: pd.DataFrame) -> None:
     _collapse(df)
     if {"automl", "automl-es1"} <= have:
         _ensemble_vs_single(t, large)
+    if {"automl", "automl-refit"} <= have:
+        _bag_vs_refit(t)
     _optimism(df)
+
+
+def _bag_vs_refit(t: pd.DataFrame) -> None:
+    """Point 3: the final model bagged (the default, where the search ran on all rows)
+    against refitted on all rows, at each budget."""
+    for budget in sorted(t["budget"].unique()):
+        pairs = _compare(t, budget, "automl", "automl-refit")
+        if not pairs:
+            continue
+        win, tie, loss, ahead, unknown, failed = _tally(pairs)
+        diffs = [d for _, d, _ in pairs if np.isfinite(d)]
+        print(f"at {budget:g} s: --final-model auto (bagged where the search saw all rows) vs "
+              f"refit: wins {win}, ties {tie}, losses {loss} beyond the spread; ahead on "
+              f"{ahead} of {len(diffs)}; mean difference {np.mean(diffs):+.4f}"
+              + (f"; {failed} failed" if failed else ""))
 
 
 def _multiclass(t: pd.DataFrame, budget) -> None:
