@@ -15,9 +15,9 @@ from metabase import (METRICS, default_metric, infer_schema,
 from ._budget import Budget
 from ._ensemble import DEFAULT_SIZE, Ensemble, select
 from ._errors import DataError, NoModelError
-from ._final import Costs, Run, finish
+from ._final import SAVE_RESERVE, Costs, Run, finish
 from ._task import Problem
-from ._trial import TrialContext, run_trial
+from ._trial import Trial, TrialContext, run_trial
 from ._tune import (RARE_CLASS_ROWS, SearchPlan, SearchResult, default_candidates,
                     fallback_candidates, search, warm_candidates)
 
@@ -224,6 +224,8 @@ def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> Search
         result = search(candidates, pool, plan, run.log)
     finally:
         pool.close()
+    if result.best is None and not result.interrupted:
+        _last_resort(run, ctx, result)
     run.timings["search"] = time.perf_counter() - t1
     if result.best is None and result.interrupted:
         raise KeyboardInterrupt
@@ -232,6 +234,23 @@ def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> Search
         raise NoModelError(f"no model within the budget ({len(result.trials)} trial(s): {failed}); "
                            "give a larger --time-budget")
     return result
+
+
+def _last_resort(run: Run, ctx: TrialContext, result: SearchResult) -> None:
+    """No trial succeeded in the budget (a loaded machine, a slow start): one linear model
+    with its defaults, in the slack of the promised bound, so that a short budget still
+    ends with a model (it says so) rather than exit 5."""
+    config, _, _ = fallback_candidates(ctx.task)[0]
+    trial = Trial(len(result.trials) + 1, config, "last resort")
+    run_trial(ctx, trial, run.budget.grace_timeout(SAVE_RESERVE + 0.5))
+    trial.finished = run.budget.elapsed
+    result.trials.append(trial)
+    run.log(f"  last resort: {config['family']} {trial.status} ({trial.elapsed:.1f}s)")
+    if trial.status == "ok":
+        result.best = trial
+        run.notes.append(f"no trial finished within the budget: the model is the last "
+                         f"resort, {config['family']} with its defaults (give a larger "
+                         "--time-budget)")
 
 
 def _make_pool(options: FitOptions, ctx: TrialContext, log):

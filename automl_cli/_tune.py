@@ -20,6 +20,9 @@ from ._trial import Trial, prune_predictions
 
 #: Share of the time left that a trial may take while no trial has succeeded.
 FIRST_MODEL_SHARE = 0.6
+#: Share of the whole budget that a trial may take once a model exists: one slow
+#: recommended config (a kernel SVM on a large sample) must not take the rest of it.
+TRIAL_SHARE = 0.35
 #: Kernel SVMs cost n² to n³: not tried on larger (search) tables.
 MAX_SVM_ROWS = 10000
 #: The family whose defaults run second in a warm-started search (see ``warm_candidates``).
@@ -100,6 +103,8 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                 if timeout is not None and result.best is None:
                     # no model yet: one slow trial must not take the whole budget
                     timeout = max(0.2, timeout * FIRST_MODEL_SHARE)
+                elif timeout is not None:
+                    timeout = min(timeout, max(1.0, TRIAL_SHARE * budget.seconds))
                 try:
                     if result.best is None and fallbacks and any(
                             t.status == "timeout" for t in result.trials):

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from automl_cli.cli import COMMANDS
@@ -128,10 +129,28 @@ def test_fail_under_for_a_loss_means_above(run, multiclass_csv, tmp_path):
     assert res.exit_code == 3 and "worse than --fail-under" in res.stderr
 
 
-def test_no_model_within_budget_exit_5(run, binary_csv, tmp_path):
+def test_no_model_within_budget_exit_5(run, binary_csv, tmp_path, monkeypatch):
+    # the last resort (a linear model in the slack of the bound) fails too: an invalid C
+    import automl_cli._fit as fitmod
+
+    monkeypatch.setattr(fitmod, "fallback_candidates", lambda task: [
+        ({"family": "linear", "params": {"C": -1.0}}, "fallback", None)])
     res = run("fit", binary_csv, "--time-budget", "0.5s", "-o", tmp_path / "m")
     assert res.exit_code == 5 and "no model within the budget" in res.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_a_search_without_a_model_ends_with_the_last_resort(binary_csv, monkeypatch):
+    import automl_cli._fit as fitmod
+    from automl_cli._task import make_problem
+    from automl_cli._tune import SearchResult
+
+    monkeypatch.setattr(fitmod, "search", lambda *a, **k: SearchResult(stopped_by="time"))
+    problem = make_problem(pd.read_csv(binary_csv), "y", "auto", "b.csv")
+    result = fitmod.fit(problem, fitmod.FitOptions(time_budget=None, metalearning=False))
+    assert result.search.best.source == "last resort"
+    assert result.config["family"] == "linear"
+    assert any("the model is the last resort" in n for n in result.notes)
 
 
 def test_holdout_is_reported(run, binary_csv, tmp_path):

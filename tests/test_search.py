@@ -143,3 +143,19 @@ def test_the_refit_may_use_the_slack_of_the_promised_bound():
     # bound: 60 x 1.05 + 2 = 65 s of wall; the refit may run until 64.5 s
     assert abs(b.grace_timeout(0.0) - (b.timeout(0.0) + 4.5)) < 0.01
     assert Budget(None).grace_timeout(1.0) is None
+
+
+def test_once_a_model_exists_no_trial_gets_more_than_its_share():
+    from automl_cli._tune import FIRST_MODEL_SHARE, TRIAL_SHARE
+
+    given = []
+
+    def run(trial, timeout, cancel):
+        given.append(timeout)
+        trial.status, trial.elapsed, trial.score, trial.score_std = "ok", 0.01, 0.5, 0.0
+        return trial
+
+    _search(_cands("hgb", "svm", "rf"), InlinePool(run), "roc_auc", Budget(100.0), None,
+            lambda b: 0.0)
+    assert 100 * FIRST_MODEL_SHARE * 0.95 < given[0] <= 100 * FIRST_MODEL_SHARE
+    assert all(t <= 100 * TRIAL_SHARE for t in given[1:])

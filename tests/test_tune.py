@@ -68,14 +68,16 @@ def test_fill_trial_from_folds_and_failures():
     folds = [{"roc_auc": 0.8, "fit_time": 1.0}, {"roc_auc": float("nan"), "fit_time": 3.0},
              {"roc_auc": 0.9, "fit_time": 2.0}]
     t = fill_trial(Trial(1, {"family": "hgb", "params": {}}, "x"),
-                   {"status": "ok", "value": (folds, np.zeros(3)), "error": "", "elapsed": 7.0},
+                   {"status": "ok", "value": (folds, np.zeros(3), b"models"), "error": "",
+                    "elapsed": 7.0},
                    "roc_auc")
     assert t.status == "ok" and t.elapsed == 7.0 and t.fold_fit_time == 2.0
     assert math.isclose(t.score, 0.85) and math.isclose(t.score_std, 0.05)
-    assert t.oof is not None and "oof" not in t.to_dict()
+    assert t.oof is not None and t.models == b"models" and "oof" not in t.to_dict()
     nan = [{"roc_auc": float("nan"), "fit_time": 1.0}]
     t = fill_trial(Trial(2, {"family": "hgb", "params": {}}, "x"),
-                   {"status": "ok", "value": (nan, None), "error": "", "elapsed": 1.0}, "roc_auc")
+                   {"status": "ok", "value": (nan, None, None), "error": "", "elapsed": 1.0},
+                   "roc_auc")
     assert t.status == "error" and "could not be computed" in t.error
     t = fill_trial(Trial(3, {"family": "hgb", "params": {}}, "x"),
                    {"status": "timeout", "value": None, "error": "killed", "elapsed": 2.0},
