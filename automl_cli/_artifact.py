@@ -132,8 +132,7 @@ def _write_model(pipeline, tmp: Path) -> dict:
 
     from ._trusted import TRUSTED
 
-    # compressed: a tenth of the size for trees, for a load as fast (joblib used 3 too)
-    data = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED, compresslevel=3)
+    data = skops_bytes(pipeline)
     types = sio.get_untrusted_types(data=data)
     foreign = sorted(set(types) - set(TRUSTED))
     if foreign:
@@ -142,6 +141,35 @@ def _write_model(pipeline, tmp: Path) -> dict:
     _write(tmp / MODEL_FILE, data)
     return {"model_file": MODEL_FILE, "model_sha256": sha256(tmp / MODEL_FILE),
             "model_types": types}
+
+
+def skops_bytes(model) -> bytes:
+    """The model in skops' format, as ``skops.io.dumps`` writes it (deflate level 3: a
+    tenth of the size for trees, for a load as fast) but for one thing: its
+    ``schema.json`` is compact. skops indents it, which makes Python's JSON encoder run
+    in pure Python: four fifths of the save of a bagged ensemble of trees (6.1 s of a
+    model of 10 fold models, 1.2 s compact). The file loads the same (JSON is JSON);
+    where skops' internals differ (another version), its own ``dumps``."""
+    import io
+
+    import skops
+    import skops.io as sio
+
+    try:
+        from skops.io._utils import SaveContext, get_state
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED,
+                             compresslevel=3) as zf:
+            context = SaveContext(zip_file=zf)
+            state = get_state(model, context)
+            context.clear_memo()
+            state["protocol"] = context.protocol
+            state["_skops_version"] = skops.__version__
+            zf.writestr("schema.json", json.dumps(state))
+        return buffer.getvalue()
+    except (ImportError, AttributeError, TypeError):
+        return sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=3)
 
 
 def _write_extras(tmp: Path, extras: dict) -> dict:

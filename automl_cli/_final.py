@@ -228,10 +228,10 @@ def _save_seconds(models) -> float:
     its k models (0 for a refit: its save is in the reserve of the search)."""
     if not models:
         return 0.0
-    import skops.io as sio
+    from ._artifact import skops_bytes
 
     t0 = time.perf_counter()
-    sio.dumps(models[0])
+    skops_bytes(models[0])
     return (time.perf_counter() - t0) * SAVE_FACTOR * len(models)
 
 

@@ -137,3 +137,32 @@ print(type(model).__module__, len(model.predict(X)))
     assert out.returncode == 0, out.stderr
     module, rows = out.stdout.split()        # a Pipeline, or a VotingClassifier of them
     assert module.startswith("sklearn.") and rows == "10"
+
+
+def test_our_skops_bytes_are_skops_own_format_with_a_compact_schema():
+    import io
+    import zipfile
+
+    import numpy as np
+    import skops.io as sio
+    from sklearn.ensemble import ExtraTreesClassifier, VotingClassifier
+
+    from automl_cli._artifact import skops_bytes
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(80, 3)), rng.integers(0, 2, 80)
+    model = VotingClassifier([("a", ExtraTreesClassifier(5, random_state=0)),
+                              ("b", ExtraTreesClassifier(5, random_state=1))],
+                             voting="soft").fit(X, y)
+    ours, theirs = skops_bytes(model), sio.dumps(model)
+    def shape(node):            # the schema less object ids (of arrays and their files)
+        if isinstance(node, dict):
+            return {k: shape(v) for k, v in node.items() if k not in ("file", "__id__")}
+        return [shape(v) for v in node] if isinstance(node, list) else node
+
+    schema = [shape(json.loads(zipfile.ZipFile(io.BytesIO(b)).read("schema.json")))
+              for b in (ours, theirs)]
+    assert schema[0] == schema[1]
+    assert b"\n" not in zipfile.ZipFile(io.BytesIO(ours)).read("schema.json")
+    back = sio.load(io.BytesIO(ours), trusted=sio.get_untrusted_types(data=ours))
+    assert np.array_equal(back.predict_proba(X), model.predict_proba(X))

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -92,6 +94,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-contrast", action="store_true",
                     help="skip the run that scores the largest table in one chunk")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="CSV (default %(default)s)")
+    ap.add_argument("--fit-args", default="--max-trials 2",
+                    help="options of the fit that makes the model (default %(default)s; e.g. "
+                    "'--time-budget 60' for the default ensemble)")
     args = ap.parse_args(argv)
     sizes = [int(r) for r in args.rows.split(",")]
     results = []
@@ -99,13 +104,15 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         train = tmp / "train.csv"
         frame(2000, seed=0).to_csv(train, index=False)
-        fit = subprocess.run([*AUTOML, "fit", str(train), "--max-trials", "2", "-o",
+        fit = subprocess.run([*AUTOML, "fit", str(train), *shlex.split(args.fit_args), "-o",
                               str(tmp / "model"), "-q", "--json"], capture_output=True, text=True)
         if fit.returncode:
             sys.exit(f"fit failed: {fit.stderr}")
-        family = re.search(r'"family": "(\w+)"', fit.stdout)
-        print(f"model: {family.group(1) if family else '?'} (fit on 2000 rows); "
-              f"--chunk-rows {args.chunk_rows}; input {'csv.gz' if args.gzip else 'csv'}")
+        members = [f"{m['family']} {m['weight']:.2f} {m.get('final') or ''}".strip()
+                   for m in json.loads(fit.stdout)["ensemble"] if m["config"]]
+        print(f"model: {len(members)} member(s): {', '.join(members)} (fit on 2000 rows, "
+              f"{args.fit_args}); --chunk-rows {args.chunk_rows}; "
+              f"input {'csv.gz' if args.gzip else 'csv'}")
         runs = [(n, args.chunk_rows) for n in sizes]
         if not args.no_contrast:
             runs.append((max(sizes), max(sizes)))
