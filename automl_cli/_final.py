@@ -23,11 +23,15 @@ from ._trial import Trial
 
 #: Seconds kept for writing the model directory.
 SAVE_RESERVE = 0.5
-#: Share of the budget kept, when members are bagged, for assembling and saving them:
-#: skops writes (and later reads) a fitted model at a cost per object, k times over for a
-#: bagged member (a gradient-boosting fold model: 0.2-0.5 s), so the save of a bagged
-#: ensemble can take seconds (``_final_members`` measures it and admits members to fit).
-BAG_SAVE_SHARE = 0.1
+#: Seconds kept, when members are bagged, for assembling and saving them (2 s plus 5 %
+#: of the budget, at most a quarter of it): skops writes (and later reads) a fitted model
+#: at a cost per object, k times over for a bagged member (one fold model of gradient
+#: boosting or a forest: 0.1-0.2 s), so the save of a bagged ensemble takes seconds;
+#: ``_final_members`` measures it and admits members while it fits.
+def bag_reserve(budget: float | None) -> float:
+    return 1.0 if not budget else min(0.25 * budget, 2.0 + 0.05 * budget)
+
+
 #: Fit time grows with the rows as rows ** this (1 when not listed): gradient boosting's
 #: early stopping (on from 10,000 rows) and binning make it grow slower (measured: a
 #: 16,000-row fold in 0.48 s, 1,000,000 rows in 15.7 s). An underestimate is safe: the first
@@ -83,7 +87,7 @@ class Costs:
         if best is None:
             return SAVE_RESERVE
         if self.bagged:
-            save = max(1.0, BAG_SAVE_SHARE * (self.budget or 0))
+            save = bag_reserve(self.budget)
             return save + (0 if best.models is not None else self.per_fit(best) * 2)
         if self.check:
             return self.per_fit(best) * 1.5 + SAVE_RESERVE

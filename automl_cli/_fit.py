@@ -31,6 +31,8 @@ SEARCH_ROWS_PER_SECOND = 400
 #: nor trained it (a fresh cross-validation would cost k refits on all rows).
 CHECK_SHARE = 0.1
 CHECK_ROWS = 50000
+#: The shortest budget at which ``--final-model auto`` bags the members (see ``bagging``).
+BAG_MIN_BUDGET = 30.0
 
 
 @dataclass
@@ -157,7 +159,7 @@ def _search_context(run: Run) -> tuple[TrialContext, bool]:
         cap = min(cap, max(2000, int(options.time_budget * SEARCH_ROWS_PER_SECOND)))
     idx = _search_rows(run.y, problem, options.seed, run.notes, cap)
     sampled = idx is not None
-    bagged = bagging(options.final_model, sampled)
+    bagged = bagging(options.final_model, sampled, options.time_budget)
     Xs, ys = (run.X, run.y) if idx is None else (run.X.iloc[idx].reset_index(drop=True),
                                                  run.y[idx])
     if sampled and bagged:
@@ -188,12 +190,14 @@ def _set_check_rows(run: Run, search_idx) -> None:
                      "refit used them)")
 
 
-def bagging(final_model: str, sampled: bool) -> bool:
+def bagging(final_model: str, sampled: bool, budget: float | None = None) -> bool:
     """Whether the members are bagged: always with "bag", never with "refit"; by default
     ("auto") when the search ran on all rows (on a sample, the fold models would not have
-    seen most of the table, and a refit on all rows is what makes it count)."""
+    seen most of the table, and a refit on all rows is what makes it count) and the budget
+    is at least :data:`BAG_MIN_BUDGET` (or none): a bagged member is k models to save, load
+    and predict with, which a short budget pays for with members left out."""
     if final_model == "auto":
-        return not sampled
+        return not sampled and (budget is None or budget >= BAG_MIN_BUDGET)
     return final_model == "bag"
 
 

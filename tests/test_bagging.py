@@ -83,8 +83,9 @@ def test_a_fold_without_some_class_is_not_bagged():
     assert proba.shape[1] == 3 and proba.min() > 0
 
 
-def test_auto_bags_only_a_search_on_all_rows():
+def test_auto_bags_only_a_search_on_all_rows_with_time_to_save():
     assert bagging("auto", sampled=False) and not bagging("auto", sampled=True)
+    assert bagging("auto", False, 60.0) and not bagging("auto", False, 10.0)
     assert bagging("bag", sampled=True) and not bagging("refit", sampled=False)
 
 

@@ -52,67 +52,28 @@ def print_ensemble_targets(df: pd.DataFrame, t: pd.DataFrame) -> None:
     _collapse(df)
     if {"automl", "automl-es1"} <= have:
         _ensemble_vs_single(t, large)
-    if {"automl", "automl-refit"} <= have:
+    if have & {"automl-bag", "automl-refit"}:
         _bag_vs_refit(t)
     _optimism(df)
 
 
 def _bag_vs_refit(t: pd.DataFrame) -> None:
-    """Point 3: the final model bagged (the default, where the search ran on all rows)
-    against refitted on all rows, at each budget."""
+    """Point 3: the members bagged against refitted on all rows, at each budget (the default
+    ``automl`` is one of the two: ``--final-model auto`` refits below 30 s)."""
     for budget in sorted(t["budget"].unique()):
-        pairs = _compare(t, budget, "automl", "automl-refit")
-        if not pairs:
+        have = set(t.loc[t["budget"] == budget, "method"])
+        bag = "automl-bag" if "automl-bag" in have else "automl"
+        refit = "automl-refit" if "automl-refit" in have else "automl"
+        if bag == refit or not {bag, refit} <= have:
             continue
+        pairs = _compare(t, budget, bag, refit)
         win, tie, loss, ahead, unknown, failed = _tally(pairs)
         diffs = [d for _, d, _ in pairs if np.isfinite(d)]
-        print(f"at {budget:g} s: --final-model auto (bagged where the search saw all rows) vs "
-              f"refit: wins {win}, ties {tie}, losses {loss} beyond the spread; ahead on "
-              f"{ahead} of {len(diffs)}; mean difference {np.mean(diffs):+.4f}"
-              + (f"; {failed} failed" if failed else ""))
-
-
-def _multiclass(t: pd.DataFrame, budget) -> None:
-    pairs = [p for p in _compare(t, budget, "automl", "flaml")
-             if (t[(t["table"] == p[0])]["kind"] == "multiclass").any()]
-    if not pairs:
-        return
-    bad = [f"{name} ({-d:+.4f}, spread {_f(s)})" for name, d, s in pairs
-           if not math.isnan(d) and d < 0 and not (not math.isnan(s) and -d <= s)]
-    print(f"at {budget:g} s: multiclass log loss at most FLAML's or within the spread on "
-          f"{len(pairs) - len(bad)} of {len(pairs)} tables"
-          + (f"; worse on {', '.join(bad)}" if bad else " (met)"))
-
-
-def _collapse(df: pd.DataFrame) -> None:
-    ll = df[(df["metric"] == "log_loss") & df["ok"]]
-    if ll.empty:
-        return
-    best = ll.groupby(["budget", "table", "split"])["score"].transform("min")
-    auto = ll[ll["method"] == "automl"]
-    limit = 2 * best[auto.index] + 0.05
-    worst = auto.assign(limit=limit)[auto["score"] > limit]
-    print(f"no collapse: automl's test log loss <= 2 x best + 0.05 on "
-          f"{len(auto) - len(worst)} of {len(auto)} runs"
-          + ("" if worst.empty else "; over on " + ", ".join(
-              f"{r.table} {r.budget:g} s split {r.split} ({r.score:.3f} > {r.limit:.3f})"
-              for r in worst.itertuples())))
-
-
-def _ensemble_vs_single(t: pd.DataFrame, budget) -> None:
-    pairs = _compare(t, budget, "automl", "automl-es1")
-    judged = [(name, d, s) for name, d, s in pairs if not math.isnan(d)]
-    if not judged:
-        return
-    ok = [p for p in judged if p[1] >= 0 or (not math.isnan(p[2]) and -p[1] <= p[2])]
-    strict = sum(1 for p in judged if p[1] >= 0)
-    share = len(ok) / len(judged)
-    print(f"at {budget:g} s: the ensemble is better than or equal to --ensemble-size 1 (within "
-          f"the spread) on {len(ok)} of {len(judged)} tables = {share:.0%} (target >= 70 %: "
-          f"{'met' if share >= 0.7 else 'NOT met'}); strictly ahead or equal on {strict}")
-    worse = [f"{n} ({d:+.4f})" for n, d, _ in judged if d < 0]
-    if worse:
-        print(f"           behind on: {', '.join(worse)}")
+        r = t[t["budget"] == budget].groupby("method")["rank"].mean()
+        print(f"at {budget:g} s: bagged ({bag}) vs refitted ({refit}) members: wins {win}, "
+              f"ties {tie}, losses {loss} beyond the spread; ahead on {ahead} of "
+              f"{len(diffs)}; mean difference {np.mean(diffs):+.4f}; mean rank "
+              f"{r[bag]:.2f} vs {r[refit]:.2f}" + (f"; {failed} failed" if failed else ""))
 
 
 def _optimism(df: pd.DataFrame) -> None:
