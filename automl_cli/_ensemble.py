@@ -38,6 +38,8 @@ class Ensemble:
     #: trial number -> how its member was made for the saved model ("bagged": its fold
     #: models; "refit": on all rows); empty until ``_final.finish``
     how: dict = field(default_factory=dict)
+    #: inverse temperature of the saved model's probabilities (``_calibrate``), or None
+    temperature: float | None = None
 
     def predictions(self, y, classes):
         """The blend's out-of-fold predictions on the search rows (``y``: their targets):
@@ -48,7 +50,12 @@ class Ensemble:
 
     def _blend(self, y, classes):
         blend = sum(w * t.oof.astype(np.float64) for t, w in zip(self.members, self.weights))
-        return _with_prior(blend, y, classes, self.prior) if self.prior else blend
+        blend = _with_prior(blend, y, classes, self.prior) if self.prior else blend
+        if self.temperature is not None:
+            from ._calibrate import scaled
+
+            blend = scaled(blend, self.temperature)
+        return blend
 
     def describe(self) -> list[dict]:
         return [{"trial": t.number, "family": t.config["family"], "config": t.config,

@@ -16,7 +16,7 @@ import numpy as np
 from metabase import build_pipeline, cross_validate, metrics_for, run_isolated
 
 from ._budget import Budget
-from ._ensemble import Ensemble, assemble, reweighted, unfitted
+from ._ensemble import Ensemble, assemble, reweighted, scorer, unfitted
 from ._errors import NoModelError
 from ._task import Problem
 from ._trial import Trial
@@ -114,11 +114,13 @@ def finish(run: Run, ens: Ensemble, search_y, splits, costs: Costs,
     run.timings["refit"] = time.perf_counter() - t1
     t0 = time.perf_counter()
     cv_scores = None
-    if run.check is not None:
-        cv_scores = _check_scores(run, model)
-    elif not interrupted and not costs.bagged:
+    if not interrupted and not costs.bagged and run.check is None:
         per_fit = sum(costs.per_fit(t) for t in ens.members)
         cv_scores = _final_cv(run, _maker(run, ens), splits, per_fit)
+    if cv_scores is None and not interrupted:
+        model = _calibrate(run, ens, model, search_y)
+    if run.check is not None:
+        cv_scores = _check_scores(run, model)
     if cv_scores is None and costs.bagged and not interrupted:
         cv_scores = _oof_scores(run, ens, search_y)
     if cv_scores is None:
@@ -126,6 +128,26 @@ def finish(run: Run, ens: Ensemble, search_y, splits, costs: Costs,
     run.timings["final_cv"] = time.perf_counter() - t0
     holdout = None if run.holdout is None else _holdout_scores(run, model)
     return Final(model, ens, cv_scores, holdout)
+
+
+def _calibrate(run: Run, ens: Ensemble, model, search_y):
+    """``model`` behind temperature scaling where it lowers the blend's out-of-fold log
+    loss (``_calibrate``), ``ens`` then scored with it; else ``model`` itself."""
+    from ._calibrate import calibrated, fit_temperature
+
+    blend = ens.predictions(search_y, run.problem.classes)
+    if run.problem.task != "classification" or blend is None:
+        return model
+    beta = fit_temperature(blend, search_y, run.problem.classes)
+    if beta is None:
+        return model
+    before = ens.score
+    ens.temperature = beta
+    ens.score = scorer(run.metric, search_y, run.problem.classes)(ens._blend(
+        search_y, run.problem.classes))
+    run.notes.append(f"probabilities temperature-scaled (inverse temperature {beta:.3f}, "
+                     f"fitted out of fold: {run.metric} {before:.4f} -> {ens.score:.4f})")
+    return calibrated(model, beta)
 
 
 def _oof_scores(run: Run, ens: Ensemble, search_y) -> dict | None:

@@ -32,6 +32,9 @@ def build_manifest(result, source: dict, seconds: float) -> dict:
                    "cv_folds": opts.cv, "cv_repeats": opts.repeats},
         "config": result.config,
         "ensemble": _ensemble(result),
+        "calibration": (None if result.ensemble is None or result.ensemble.temperature is None
+                        else {"method": "temperature",
+                              "inverse_temperature": round(result.ensemble.temperature, 6)}),
         "search": {"trials": len(trials), "stopped_by": result.search.stopped_by,
                    "interrupted": result.search.interrupted,
                    "first_score": first.score if first else None,

@@ -33,6 +33,7 @@ EXTRA_TRUSTED = {
     "sklearn.calibration._CalibratedClassifier": "CalibratedClassifierCV's (estimator, "
                                                  "calibrators) pair: plain attributes",
     "sklearn.calibration._SigmoidCalibration": "two floats, a_ and b_ (Platt scaling)",
+    "sklearn.calibration._TemperatureScaling": "one float, beta_ (temperature scaling)",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer": "MLP's optimiser state: "
                                                                    "numbers, unused by predict",
     "sklearn.metrics._dist_metrics.EuclideanDistance64": "k-NN's distance: a few numbers",
