@@ -216,8 +216,7 @@ def _final_members(run: Run, ens: Ensemble, costs: Costs) -> list:
     and its save, measured on one of its fold models) is expected to fit in the time left."""
     fitted, saving = [], 0.0
     for trial in ens.members:
-        folds = _bagged(run, trial)
-        models = folds if costs.bagged else None
+        models = _bagged(run, trial) if costs.bagged else None
         save = 0.0 if run.budget.seconds is None else _save_seconds(models)
         left = run.budget.timeout(SAVE_RESERVE + saving + save)
         refit = 0.0 if models is not None else costs.per_fit(trial)
@@ -227,7 +226,8 @@ def _final_members(run: Run, ens: Ensemble, costs: Costs) -> list:
             continue
         if models is None:
             timeout = run.budget.grace_timeout(SAVE_RESERVE) if not fitted else left
-            models = _refit(run, trial, timeout, fallback=None if fitted else (folds, ))
+            fallback = None if fitted else (lambda t=trial: _bagged(run, t))
+            models = _refit(run, trial, timeout, fallback)
             if models is None:
                 continue
         fitted.append((trial, models, "bagged" if isinstance(models, list) else "refit"))
@@ -261,26 +261,26 @@ def _save_seconds(models) -> float:
     return (time.perf_counter() - t0) * SAVE_FACTOR * len(models)
 
 
-def _refit(run: Run, trial: Trial, timeout, fallback: tuple | None):
-    """The trial's config fitted on all rows, or None. ``fallback`` (for the first
-    member only) holds its fold models or None: what the model is when the refit does not
-    finish (without them, there is no model)."""
+def _refit(run: Run, trial: Trial, timeout, fallback):
+    """The trial's config fitted on all rows, or None. ``fallback`` (for the first member
+    only) gives its fold models or None: what the model is when the refit does not finish
+    (without them, there is no model)."""
     run.log(f"refit on all rows: {trial.config['family']} (trial {trial.number})")
     make = _make(run, trial.config)
     out = run_isolated(lambda: _quiet_fit(make(), run.X, run.y), timeout=timeout,
                        memory_limit=run.options.memory_limit)
     if out.ok:
         return out.value
-    if fallback is not None and fallback[0] is not None:
-        run.notes.append(f"the refit of trial {trial.number} on all rows {out.status}: the "
-                         f"model is its {len(fallback[0])} fold models (trained on the search "
-                         "rows)")
-        return fallback[0]
-    if fallback is not None:
+    if fallback is None:
+        run.notes.append(f"ensemble: the refit of trial {trial.number} {out.status}: left out")
+        return None
+    folds = fallback()
+    if folds is None:
         raise NoModelError(f"the refit of the best config did not finish ({out.status}: "
                            f"{out.error}); give a larger --time-budget")
-    run.notes.append(f"ensemble: the refit of trial {trial.number} {out.status}: left out")
-    return None
+    run.notes.append(f"the refit of trial {trial.number} on all rows {out.status}: the "
+                     f"model is its {len(folds)} fold models (trained on the search rows)")
+    return folds
 
 
 def _final_cv(run: Run, make, splits, per_fit: float) -> dict | None:
