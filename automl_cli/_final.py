@@ -218,6 +218,10 @@ def _final_members(run: Run, ens: Ensemble, costs: Costs) -> list:
     for trial in ens.members:
         models = _bagged(run, trial) if costs.bagged else None
         save = 0.0 if run.budget.seconds is None else _save_seconds(models)
+        if models is not None and run.budget.timeout(SAVE_RESERVE + saving + save) == 0:
+            # its k fold models would not be saved in time (a forest of many trees): one
+            # model refitted on all rows instead, a k-th of the save
+            models, save = None, save / len(models)
         left = run.budget.timeout(SAVE_RESERVE + saving + save)
         refit = 0.0 if models is not None else costs.per_fit(trial)
         if fitted and left is not None and left <= refit:

@@ -131,3 +131,13 @@ def test_a_first_refit_that_fails_falls_back_to_its_fold_models(monkeypatch):
     assert any("the model is its 5 fold models" in n for n in result.notes)
     assert result.pipeline.predict_proba(
         prepare_frame(_frame().drop(columns=["y"]), result.schema)[0]).shape == (240, 2)
+
+
+def test_a_bagged_member_too_slow_to_save_is_refitted_instead(monkeypatch):
+    import automl_cli._final as final
+
+    monkeypatch.setattr(final, "_save_seconds", lambda models: 1e6 if models else 0.0)
+    problem = make_problem(_frame(), "y", "auto", "t.csv")
+    result = fit(problem, FitOptions(time_budget=60.0, metalearning=False, max_trials=2))
+    assert set(result.ensemble.how.values()) == {"refit"}
+    assert len(result.ensemble.members) == 1       # the others: no time to save them
