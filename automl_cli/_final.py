@@ -141,12 +141,13 @@ def _calibrate(run: Run, ens: Ensemble, model, search_y):
     beta = fit_temperature(blend, search_y, run.problem.classes)
     if beta is None:
         return model
-    before = ens.score
+    loss = scorer("log_loss", search_y, run.problem.classes)
+    before = loss(ens._blend(search_y, run.problem.classes))
     ens.temperature = beta
-    ens.score = scorer(run.metric, search_y, run.problem.classes)(ens._blend(
-        search_y, run.problem.classes))
+    blend = ens._blend(search_y, run.problem.classes)
+    ens.score = scorer(run.metric, search_y, run.problem.classes)(blend)
     run.notes.append(f"probabilities temperature-scaled (inverse temperature {beta:.3f}, "
-                     f"fitted out of fold: {run.metric} {before:.4f} -> {ens.score:.4f})")
+                     f"fitted out of fold: log loss {before:.4f} -> {loss(blend):.4f})")
     return calibrated(model, beta)
 
 
@@ -216,11 +217,14 @@ def _final_members(run: Run, ens: Ensemble, costs: Costs) -> list:
     and its save, measured on one of its fold models) is expected to fit in the time left."""
     fitted, saving = [], 0.0
     for trial in ens.members:
-        models = _bagged(run, trial) if costs.bagged else None
+        # the last resort ran in the bound's slack: no time is left to refit it
+        bag_only = trial.source == "last resort"
+        models = _bagged(run, trial) if costs.bagged or bag_only else None
         save = 0.0 if run.budget.seconds is None else _save_seconds(models)
-        if models is not None and run.budget.timeout(SAVE_RESERVE + saving + save) == 0:
-            # its k fold models would not be saved in time (a forest of many trees): one
-            # model refitted on all rows instead, a k-th of the save
+        if (models is not None and not bag_only and save > costs.per_fit(trial) + save / len(models)
+                and run.budget.timeout(SAVE_RESERVE + saving + save) == 0):
+            # its k fold models would not be saved in time (a forest of many trees) and a
+            # refit on all rows costs less: one model to save, a k-th of the time
             models, save = None, save / len(models)
         left = run.budget.timeout(SAVE_RESERVE + saving + save)
         refit = 0.0 if models is not None else costs.per_fit(trial)

@@ -31,6 +31,10 @@ SEARCH_ROWS_PER_SECOND = 400
 #: nor trained it (a fresh cross-validation would cost k refits on all rows).
 CHECK_SHARE = 0.1
 CHECK_ROWS = 50000
+#: The last resort (see ``_last_resort``) runs only with this many seconds in the bound's
+#: slack, keeping LAST_RESORT_SAVE more for saving its fold models (skops' import included).
+LAST_RESORT_MIN = 0.5
+LAST_RESORT_SAVE = 1.0
 #: The shortest budget at which ``--final-model auto`` bags the members (see ``bagging``).
 BAG_MIN_BUDGET = 30.0
 
@@ -244,9 +248,16 @@ def _last_resort(run: Run, ctx: TrialContext, result: SearchResult) -> None:
     """No trial succeeded in the budget (a loaded machine, a slow start): one linear model
     with its defaults, in the slack of the promised bound, so that a short budget still
     ends with a model (it says so) rather than exit 5."""
+    b, timeout = run.budget, None
+    if b.seconds is not None:
+        # what is left of the promised bound (budget x 1.05 + 2 s), less the save and a
+        # margin for the process's exit
+        timeout = b.seconds * 1.05 + 2 - b.elapsed - SAVE_RESERVE - LAST_RESORT_SAVE - 0.5
+        if timeout < LAST_RESORT_MIN:
+            return                  # no room left (a budget of a few seconds): exit 5
     config, _, _ = fallback_candidates(ctx.task)[0]
     trial = Trial(len(result.trials) + 1, config, "last resort")
-    run_trial(ctx, trial, run.budget.grace_timeout(SAVE_RESERVE + 0.5))
+    run_trial(ctx, trial, timeout)
     trial.finished = run.budget.elapsed
     result.trials.append(trial)
     run.log(f"  last resort: {config['family']} {trial.status} ({trial.elapsed:.1f}s)")
