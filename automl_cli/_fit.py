@@ -18,8 +18,8 @@ from ._errors import DataError, NoModelError
 from ._final import SAVE_RESERVE, Costs, Run, finish
 from ._task import Problem
 from ._trial import Trial, TrialContext, run_trial
-from ._tune import (RARE_CLASS_ROWS, SearchPlan, SearchResult, default_candidates,
-                    fallback_candidates, search, warm_candidates)
+from ._tune import (RARE_CLASS_ROWS, SearchPlan, SearchResult, cheap_first,
+                    default_candidates, fallback_candidates, search, warm_candidates)
 
 #: Rows the search cross-validates on; the final evaluation uses them all.
 SEARCH_ROWS = 20000
@@ -212,13 +212,15 @@ def _candidates(run: Run, ctx: TrialContext):
         advice = _advise(run.problem, run.options, run.notes, run.log, run.timings)
     rare = ctx.task == "classification" and int(
         np.unique(ctx.y, return_counts=True)[1].min()) < RARE_CLASS_ROWS
+    cheap = cheap_first(len(ctx.y), len(ctx.classes or []), run.options.time_budget)
     if advice is None:
         return default_candidates(ctx.task, len(ctx.y), ctx.seed, True, ctx.X.shape[1],
-                                  rare), None
+                                  rare, cheap), None
     greater = METRICS[run.metric].greater_is_better
     return warm_candidates(advice.recommendations, ctx.task, ctx.seed, greater, len(ctx.y),
                            time_scale=len(ctx.y) / max(1, len(run.y)),
-                           shape={"n_features": ctx.X.shape[1], "rare_classes": rare}), advice
+                           shape={"n_features": ctx.X.shape[1], "rare_classes": rare,
+                                  "cheap_first": cheap}), advice
 
 
 def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> SearchResult:

@@ -159,3 +159,21 @@ def test_once_a_model_exists_no_trial_gets_more_than_its_share():
             lambda b: 0.0)
     assert 100 * FIRST_MODEL_SHARE * 0.95 < given[0] <= 100 * FIRST_MODEL_SHARE
     assert all(t <= 100 * TRIAL_SHARE for t in given[1:])
+
+
+def test_a_short_budget_on_a_costly_search_starts_with_the_cheap_booster():
+    from automl_cli._tune import (CHEAP_HGB, SearchResult, cheap_first, default_candidates,
+                                  warm_candidates)
+
+    assert cheap_first(4000, 10, 10.0) and cheap_first(20000, 2, 10.0)
+    assert not cheap_first(4000, 2, 10.0) and not cheap_first(4000, 10, 60.0)
+    assert not cheap_first(4000, 10, None)
+    recs = [{"config": {"family": "rf", "params": {}}, "fit_time": None}]
+    gen = warm_candidates(recs, "classification", 0, n_rows=4000,
+                          shape={"cheap_first": True})(SearchResult())
+    first, second = next(gen), next(gen)
+    assert first[0] == {"family": "hgb", "params": CHEAP_HGB} and first[1] == "cheap start"
+    assert second[0]["family"] == "rf"
+    plain = next(iter(default_candidates("classification", 4000, 0, cheap=True)))
+    assert plain[1] == "cheap start"
+    assert next(iter(default_candidates("classification", 4000, 0)))[1] == "default"

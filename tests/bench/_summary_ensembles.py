@@ -76,6 +76,49 @@ def _bag_vs_refit(t: pd.DataFrame) -> None:
               f"{r[bag]:.2f} vs {r[refit]:.2f}" + (f"; {failed} failed" if failed else ""))
 
 
+def _multiclass(t: pd.DataFrame, budget) -> None:
+    pairs = [p for p in _compare(t, budget, "automl", "flaml")
+             if (t[(t["table"] == p[0])]["kind"] == "multiclass").any()]
+    if not pairs:
+        return
+    bad = [f"{name} ({-d:+.4f}, spread {_f(s)})" for name, d, s in pairs
+           if not math.isnan(d) and d < 0 and not (not math.isnan(s) and -d <= s)]
+    print(f"at {budget:g} s: multiclass log loss at most FLAML's or within the spread on "
+          f"{len(pairs) - len(bad)} of {len(pairs)} tables"
+          + (f"; worse on {', '.join(bad)}" if bad else " (met)"))
+
+
+def _collapse(df: pd.DataFrame) -> None:
+    ll = df[(df["metric"] == "log_loss") & df["ok"]]
+    if ll.empty:
+        return
+    best = ll.groupby(["budget", "table", "split"])["score"].transform("min")
+    auto = ll[ll["method"] == "automl"]
+    limit = 2 * best[auto.index] + 0.05
+    worst = auto.assign(limit=limit)[auto["score"] > limit]
+    print(f"no collapse: automl's test log loss <= 2 x best + 0.05 on "
+          f"{len(auto) - len(worst)} of {len(auto)} runs"
+          + ("" if worst.empty else "; over on " + ", ".join(
+              f"{r.table} {r.budget:g} s split {r.split} ({r.score:.3f} > {r.limit:.3f})"
+              for r in worst.itertuples())))
+
+
+def _ensemble_vs_single(t: pd.DataFrame, budget) -> None:
+    pairs = _compare(t, budget, "automl", "automl-es1")
+    judged = [(name, d, s) for name, d, s in pairs if not math.isnan(d)]
+    if not judged:
+        return
+    ok = [p for p in judged if p[1] >= 0 or (not math.isnan(p[2]) and -p[1] <= p[2])]
+    strict = sum(1 for p in judged if p[1] >= 0)
+    share = len(ok) / len(judged)
+    print(f"at {budget:g} s: the ensemble is better than or equal to --ensemble-size 1 (within "
+          f"the spread) on {len(ok)} of {len(judged)} tables = {share:.0%} (target >= 70 %: "
+          f"{'met' if share >= 0.7 else 'NOT met'}); strictly ahead or equal on {strict}")
+    worse = [f"{n} ({d:+.4f})" for n, d, _ in judged if d < 0]
+    if worse:
+        print(f"           behind on: {', '.join(worse)}")
+
+
 def _optimism(df: pd.DataFrame) -> None:
     auto = df[df["method"].str.startswith("automl") & df["ok"]].copy()
     parsed = auto["detail"].fillna("").str.extract(CV)
