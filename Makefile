@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint bench bench-overhead bench-summary bench-profile bench-reliability check-qualities metabase clean
+.PHONY: install demo test test-fast lint bench bench-overhead bench-generated bench-summary bench-profile bench-reliability check-qualities metabase clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,10 @@ bench-reliability: install
 # final evaluation, save) on a small, a 20k-row and a 100k-row table at 10 s and 60 s.
 bench-overhead: install
 	$(BIN)/python tests/bench/bench_overhead.py --label $${LABEL:-run}
+
+# minutes: the generated million-row (60 s) and 400 x 3,000 (30 s) tables of issue 15
+bench-generated: install
+	$(BIN)/python tests/bench/bench_generated.py --label $${LABEL:-run}
 
 check-qualities: install
 	$(BIN)/python -m metabase.check_qualities
