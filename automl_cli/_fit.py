@@ -35,8 +35,6 @@ CHECK_ROWS = 50000
 #: slack, keeping LAST_RESORT_SAVE more for saving its fold models (skops' import included).
 LAST_RESORT_MIN = 0.5
 LAST_RESORT_SAVE = 1.0
-#: The shortest budget at which ``--final-model auto`` bags the members (see ``bagging``).
-BAG_MIN_BUDGET = 30.0
 
 
 @dataclass
@@ -195,13 +193,12 @@ def _set_check_rows(run: Run, search_idx) -> None:
 
 
 def bagging(final_model: str, sampled: bool, budget: float | None = None) -> bool:
-    """Whether the members are bagged: always with "bag", never with "refit"; by default
-    ("auto") when the search ran on all rows (on a sample, the fold models would not have
-    seen most of the table, and a refit on all rows is what makes it count) and the budget
-    is at least :data:`BAG_MIN_BUDGET` (or none): a bagged member is k models to save, load
-    and predict with, which a short budget pays for with members left out."""
-    if final_model == "auto":
-        return not sampled and (budget is None or budget >= BAG_MIN_BUDGET)
+    """Whether the members are bagged: only with "bag". The default ("auto") refits, by
+    measurement (``make bench``, 24 tables, one split): bagged members lost to refitted
+    ones at 10 s (2 wins, 7 losses beyond the spread) and at 60 s (0 wins, 4 losses on the
+    first 15 tables; README, Benchmark). A bagged member is k models to save, load and
+    predict with, which a budget pays for with fewer trials and members; on a sample,
+    the fold models would not even have seen most of the table."""
     return final_model == "bag"
 
 

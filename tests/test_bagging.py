@@ -85,9 +85,8 @@ def test_a_fold_without_some_class_is_not_bagged():
     assert proba.shape[1] == 3 and proba.min() > 0
 
 
-def test_auto_bags_only_a_search_on_all_rows_with_time_to_save():
-    assert bagging("auto", sampled=False) and not bagging("auto", sampled=True)
-    assert bagging("auto", False, 60.0) and not bagging("auto", False, 10.0)
+def test_auto_refits_and_only_bag_bags():
+    assert not bagging("auto", sampled=False) and not bagging("auto", False, 60.0)
     assert bagging("bag", sampled=True) and not bagging("refit", sampled=False)
 
 
@@ -110,7 +109,7 @@ def test_a_table_larger_than_its_search_sample_is_scored_on_rows_set_apart(monke
 
     monkeypatch.setattr(fitmod, "SEARCH_ROWS", 1000)
     frame = _frame(n=3000)
-    result = _fit(frame)                            # auto: a sample is refitted, not bagged
+    result = _fit(frame)                            # auto: refitted
     assert set(result.ensemble.how.values()) == {"refit"}
     score = result.cv_scores[result.metric]
     assert score["source"] == "unseen" and score["rows"] == 300
@@ -138,6 +137,7 @@ def test_a_bagged_member_too_slow_to_save_is_refitted_instead(monkeypatch):
 
     monkeypatch.setattr(final, "_save_seconds", lambda models: 1e6 if models else 0.0)
     problem = make_problem(_frame(), "y", "auto", "t.csv")
-    result = fit(problem, FitOptions(time_budget=60.0, metalearning=False, max_trials=2))
+    result = fit(problem, FitOptions(time_budget=60.0, metalearning=False, max_trials=2,
+                                     final_model="bag"))
     assert set(result.ensemble.how.values()) == {"refit"}
     assert len(result.ensemble.members) == 1       # the others: no time to save them

@@ -56,7 +56,7 @@ Examples:
 @click.option("--final-model", type=click.Choice(["auto", "bag", "refit"]), default="auto",
               show_default=True, help="bag: each ensemble member is its trial's fold models "
               "(no refit; the score is out of fold); refit: each member refitted on all rows, "
-              "then scored on fresh folds; auto: bag unless the search ran on a sample.")
+              "then scored on fresh folds; auto: refit (it measured better at 10 s and 60 s).")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")
 @click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
