@@ -134,3 +134,59 @@ def test_schema_of_an_older_model_builds_as_before():
     pipe = build_pipeline({"family": "linear", "params": {}}, schema, "classification")
     names = [name for name, _, _ in pipe.named_steps["prep"].transformers]
     assert "te" not in names and "cat" in names
+
+
+# -- the block-at-a-time typing and preparation equal the per-column rules ------------------------
+
+def _mixed(n=60, seed=0, wide=40):
+    """Every kind of column, with missing values; then `wide` plain float columns."""
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame({
+        "x": rng.normal(size=n), "f32": rng.normal(size=n).astype(np.float32),
+        "nan": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+        "inf": np.where(rng.random(n) < 0.1, np.inf, rng.normal(size=n)),
+        "small_int": rng.integers(0, 5, n), "uint": rng.integers(0, 50, n).astype(np.uint16),
+        "row_id": np.arange(n), "perm": rng.permutation(n) * 3,
+        "const_f": np.full(n, 2.5), "const_i": np.full(n, 7), "empty": np.full(n, np.nan),
+        "one_and_nan": np.where(rng.random(n) < 0.5, np.nan, 1.0),
+        "signed_zeros": rng.choice([0.0, -0.0, 1.0], n),
+        "nullable": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(0, 9, n)),
+                             dtype="Int64"),
+        "flag": rng.random(n) < 0.5, "cat": pd.Categorical(rng.choice(list("abc"), n)),
+        "txt": rng.choice(["p", "q", None], n), "numtext": [str(v) for v in rng.integers(0, 99, n)],
+        "mixed": pd.Series(rng.choice([1, 2.0, "z", None], n), dtype=object),
+        "date": pd.date_range("2020-01-01", periods=n, freq="h").astype(str),
+        "ts": pd.date_range("2020-01-01", periods=n, freq="D"),
+        "txt_id": [f"u{i}" for i in range(n)],
+    })
+    block = rng.normal(size=(n, wide))
+    block[rng.random((n, wide)) < 0.05] = np.nan
+    block[:, ::5] = np.round(block[:, ::5], 1)            # repeated values
+    return pd.concat([f, pd.DataFrame(block, columns=[f"w{j}" for j in range(wide)])], axis=1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 12, 60])
+def test_block_typing_equals_the_per_column_rules(n):
+    from metabase._schema import _column
+
+    f = _mixed(n)
+    assert infer_schema(f)["columns"] == [_column(name, f[name], n) for name in f.columns]
+
+
+@pytest.mark.parametrize("n", [1, 60])
+def test_block_preparation_equals_the_per_column_rules(n):
+    from metabase._schema import _prepared_column
+
+    f = _mixed(n)
+    schema = infer_schema(f)
+    moved = f.assign(x=f["x"].astype(str), small_int=f["small_int"].astype(float))
+    moved.loc[0, "w1"] = np.inf
+    for X in (f, moved, f.iloc[::-1]):
+        expected, warns = {}, []
+        for col in schema["columns"]:
+            if col["used"]:
+                expected.update(_prepared_column(X[col["name"]], col, warns))
+        got, got_warns = prepare_frame(X, schema)
+        pd.testing.assert_frame_equal(
+            got, pd.DataFrame(expected, index=X.index)[schema["features"]], check_exact=True)
+        assert got_warns == warns and not np.isinf(got.select_dtypes("number").to_numpy()).any()
