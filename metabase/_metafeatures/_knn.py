@@ -8,7 +8,9 @@ grow with every test row predicted (``addInstanceInfo``), so test rows are
 processed in segments of constant ranges. All training rows tied at the
 smallest distance vote; each class also gets a prior of 1 / n_train.
 
-Distances are first computed with matrix products; rows whose nearest
+Distances are first computed with matrix products (over the attributes without
+missing values, two products for all test rows and one per run of rows with the same
+ranges: a wide table's every test row may grow some range); rows whose nearest
 candidates are within rounding error of each other are recomputed exactly,
 summing attributes in Weka's order, so ties resolve as in Weka.
 """
@@ -30,47 +32,69 @@ def knn1(data, train, test):
     oh_tr, oh_te = _one_hot(data.nominal[train], data.nominal[test])
     n_nominal = data.nominal.shape[1]
     incomplete = np.isnan(x_tr).any(axis=0) | np.isnan(x_te).any(axis=0)
-    shift = np.where(np.isnan(lo[0]), 0.0, lo[0])
+    shift = np.where(np.isnan(lo[0]), 0.0, lo[0]) if lo.shape[0] else 0.0
     c_tr = (x_tr - shift)[:, ~incomplete]
     c_te = (x_te - shift)[:, ~incomplete]
     sq_tr = c_tr * c_tr
     proba = np.empty((test.size, k))
     tol = 1e-9 * (1 + data.numeric.shape[1] + n_nominal)
-    step = max(1, (1 << 22) // max(n_train, 1))  # bounds the distance block's memory
+    # bounds the memory of the distance block and of the test rows' weights
+    step = max(1, (1 << 22) // max(n_train, c_tr.shape[1], 1))
     per_class, total = _vote_sums(k, n_train)
-    for seg_start, seg_stop in _segments(lo, hi):
+    for start in range(0, test.size, step):
+        rows = slice(start, min(start + step, test.size))
+        width = hi[rows] - lo[rows]
+        usable = np.isfinite(width) & (width > 0)
+        segments = _segments(lo[rows], hi[rows])
+        w = np.where(usable, 1.0 / np.where(usable, width, 1.0), 0.0)[:, ~incomplete] ** 2
+        dist = _complete_distances(c_tr, sq_tr, c_te[rows], w, segments)
+        if incomplete.any():
+            _add_missing_terms(dist, x_tr[:, incomplete], x_te[rows][:, incomplete],
+                               lo[rows][:, incomplete], hi[rows][:, incomplete], segments)
+        if n_nominal:
+            shared = oh_te[rows] @ oh_tr.T
+            dist += n_nominal - (shared.toarray() if sparse.issparse(shared) else shared)
+        nearest = dist <= dist.min(axis=1, keepdims=True) + tol
+        single = nearest.sum(axis=1) == 1
+        # one neighbour: Weka's distribution is 1/n everywhere plus 1 for its class
+        out = np.full((dist.shape[0], k), per_class[0])
+        out[np.flatnonzero(single), data.y[train[dist[single].argmin(axis=1)]]] = per_class[1]
+        out[single] /= total[1]
+        for r in np.flatnonzero(~single):
+            idx = np.flatnonzero(nearest[r])
+            if data.numeric.shape[1]:
+                exact = _exact(data, train[idx], test[start + r], lo[start + r],
+                               width[r], usable[r])
+                idx = idx[exact == exact.min()]
+            votes = np.bincount(data.y[train[idx]], minlength=k)
+            out[r] = per_class[votes] / total[votes.sum()]
+        proba[rows] = out
+    return proba
+
+
+def _complete_distances(c_tr, sq_tr, c_te, w, segments):
+    """Squared distances (up to rounding) over the attributes without missing values,
+    test rows x training rows: each test row with its own weights ``w`` (1 / its ranges
+    squared), in two products for all rows and one per run of rows with the same ranges
+    (a wide table's every test row may grow some range)."""
+    dist = (c_te * w) @ c_tr.T
+    dist *= -2.0
+    dist += ((c_te ** 2) * w).sum(axis=1)[:, None]
+    base = w[[start for start, _ in segments]] @ sq_tr.T
+    for i, (start, stop) in enumerate(segments):
+        dist[start:stop] += base[i]
+    return dist
+
+
+def _add_missing_terms(dist, x_tr, x_te, lo, hi, segments):
+    """Add to ``dist`` (test rows x training rows) the squared Weka differences over the
+    attributes with missing values, a run of test rows with the same ranges at a time."""
+    for seg_start, seg_stop in segments:
         width = hi[seg_start] - lo[seg_start]
         usable = np.isfinite(width) & (width > 0)
-        w = np.where(usable, 1.0 / np.where(usable, width, 1.0), 0.0)[~incomplete] ** 2
-        base = sq_tr @ w
-        a_te, b_tr = _missing_terms(x_tr[:, incomplete], x_te[seg_start:seg_stop, incomplete],
-                                    lo[seg_start, incomplete], width[incomplete],
-                                    usable[incomplete])
-        for start in range(seg_start, seg_stop, step):
-            rows = slice(start, min(start + step, seg_stop))
-            dist = base[None, :] + ((c_te[rows] ** 2) @ w)[:, None] \
-                - 2.0 * (c_te[rows] * w) @ c_tr.T
-            if b_tr.shape[1]:
-                dist += a_te[start - seg_start:rows.stop - seg_start] @ b_tr.T
-            if n_nominal:
-                shared = oh_te[rows] @ oh_tr.T
-                dist += n_nominal - (shared.toarray() if sparse.issparse(shared) else shared)
-            nearest = dist <= dist.min(axis=1, keepdims=True) + tol
-            single = nearest.sum(axis=1) == 1
-            # one neighbour: Weka's distribution is 1/n everywhere plus 1 for its class
-            out = np.full((dist.shape[0], k), per_class[0])
-            out[np.flatnonzero(single), data.y[train[dist[single].argmin(axis=1)]]] = per_class[1]
-            out[single] /= total[1]
-            for r in np.flatnonzero(~single):
-                idx = np.flatnonzero(nearest[r])
-                if data.numeric.shape[1]:
-                    exact = _exact(data, train[idx], test[start + r], lo[seg_start], width,
-                                   usable)
-                    idx = idx[exact == exact.min()]
-                votes = np.bincount(data.y[train[idx]], minlength=k)
-                out[r] = per_class[votes] / total[votes.sum()]
-            proba[rows] = out
-    return proba
+        a_te, b_tr = _missing_terms(x_tr, x_te[seg_start:seg_stop], lo[seg_start], width,
+                                    usable)
+        dist[seg_start:seg_stop] += a_te @ b_tr.T
 
 
 def _missing_terms(x_tr, x_te, lo, width, usable):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._knn import knn1
-from ._registry import Undefined, register
-from ._weka import Data, cross_validate, decision_stump, naive_bayes, scores
+from ._registry import Undefined, one_blas_thread, register
+from ._weka import Data, cross_validate, cv_folds, decision_stump, naive_bayes, scores
 
 G = "landmarking"
 
@@ -80,6 +80,13 @@ def _knn_data(t, v):
     return _subsample(t, cap, "kNN1N landmarker")
 
 
+for _data in ("_landmark_data", "_knn_data"):
+
+    def _folds(t, v, data=_data):  # Weka's folds, shared by the learners of the same rows
+        return cv_folds(v[data].y, 2, t.options.get("cv_seed", 1))
+
+    register(f"{_data}_folds", G, requires=(_data,))(_folds)
+
 _LEARNERS = {
     "NaiveBayes": (naive_bayes, "_landmark_data"),
     "kNN1N": (knn1, "_knn_data"),
@@ -89,10 +96,11 @@ _LEARNERS = {
 for _name, (_learner, _data) in _LEARNERS.items():
 
     def _run(t, v, learner=_learner, data=_data):
-        y_true, proba = cross_validate(learner, v[data], seed=t.options.get("cv_seed", 1))
+        with one_blas_thread():    # small products: threads cost more than they give
+            y_true, proba = cross_validate(learner, v[data], folds=v[f"{data}_folds"])
         return scores(y_true, proba)
 
-    register(f"_{_name}_scores", G, requires=(_data,))(_run)
+    register(f"_{_name}_scores", G, requires=(_data, f"{_data}_folds"))(_run)
     for _score in ("AUC", "ErrRate", "Kappa"):
 
         def _pick(t, v, key=f"_{_name}_scores", score=_score):

@@ -32,8 +32,6 @@ solve on busy cores can take 100 times longer.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import warnings
 from dataclasses import dataclass
 
@@ -41,7 +39,7 @@ import numpy as np
 from scipy import sparse
 
 from ._knn import _missing_terms
-from ._registry import Undefined, register
+from ._registry import Undefined, one_blas_thread, register
 
 # The "target" group's constant, imported from ._target so that its statistics
 # register first: these names come after them in quality_names().
@@ -101,23 +99,6 @@ def _sample(t, v):
     fold = np.empty(rows.size, dtype=np.int64)
     fold[perm] = np.arange(rows.size) % N_FOLDS
     return Sample(numeric, t.nominal[rows].astype(np.int64), y, fold, list(t.column_order))
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover  (a dependency of scikit-learn)
-        return None
-    return ThreadpoolController()
-
-
-def one_blas_thread():
-    """Context manager: BLAS/LAPACK limited to one thread (if threadpoolctl is there)."""
-    controller = _blas_controller()
-    if controller is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
 
 
 def r2(y, pred):
