@@ -212,6 +212,39 @@ def test_ridge_imputes_the_training_folds_mean():
     np.testing.assert_allclose(rl._ridge(s), ref, atol=1e-9)
 
 
+def test_ridge_on_more_columns_than_rows_is_the_same_model():
+    """A wide table's ridge is solved from the rows' Gram matrix: same predictions as
+    scikit-learn's, and as the columns' Gram matrix gives."""
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    from metabase._metafeatures import _ridge
+
+    rng = np.random.default_rng(3)
+    n, p = 80, 300
+    X = rng.normal(size=(n, p)) * rng.uniform(0.1, 10, p) + rng.uniform(-100, 100, p)
+    y = X[:, 0] - 2 * X[:, 1] / X[:, 1].std() + rng.normal(size=n)
+    X[rng.random((n, p)) < 0.05] = np.nan
+    X[:, 2] = 5.0                                        # constant: dropped
+    codes = rng.choice(["a", "b", "c"], n)
+    frame = pd.DataFrame(X).assign(level=codes)
+    s = rl._sample(make_table(frame, y, "regression"), {})
+    raw, miss, inc = _ridge._inputs(s)
+    assert raw.shape[1] > n                              # the dual way
+    np.testing.assert_allclose(_ridge._dual(s, raw, miss, inc), _ridge._primal(s, raw, miss, inc),
+                               atol=1e-8)
+    onehot = (codes[:, None] == np.array(["a", "b", "c"])).astype(float)
+    ref = np.empty(n)
+    for f in range(rl.N_FOLDS):
+        tr, te = s.fold != f, s.fold == f
+        mean = np.nanmean(X[tr], axis=0)
+        full = np.hstack([np.delete(np.where(np.isnan(X), mean, X), 2, axis=1), onehot])
+        scaler = StandardScaler().fit(full[tr])
+        model = Ridge(alpha=rl.RIDGE_ALPHA * tr.sum()).fit(scaler.transform(full[tr]), s.y[tr])
+        ref[te] = model.predict(scaler.transform(full[te]))
+    np.testing.assert_allclose(rl._ridge(s), ref, atol=1e-8)
+
+
 def test_one_hot_caps_levels_and_keeps_missing_apart():
     codes = np.array([0, 0, 0, 1, 1, 2, 3, -1])
     oh = rl.one_hot(codes, max_levels=2)

@@ -40,18 +40,16 @@ from scipy import sparse
 
 from ._knn import _missing_terms
 from ._registry import Undefined, one_blas_thread, register
+from ._ridge import MAX_LEVELS, MAX_ONE_HOT, N_FOLDS, RIDGE_ALPHA, one_hot  # noqa: F401
+from ._ridge import ridge as _ridge
 
 # The "target" group's constant, imported from ._target so that its statistics
 # register first: these names come after them in quality_names().
 from ._target import G
 
-N_FOLDS = 5
 MIN_ROWS = 10
 MAX_ROWS = 2000
 R2_FLOOR = -1.0
-RIDGE_ALPHA = 1e-3          # penalty per row, on standardised inputs
-MAX_LEVELS = 20             # ridge one-hot: most frequent levels per nominal column, rest grouped
-MAX_ONE_HOT = 200           # ... and at most ~this many level columns in all (speed)
 DENSE_LEVELS = 64           # 1-NN: nominal columns with more levels use a sparse one-hot
 NAMES = ("TargetLinearR2", "TargetStumpR2", "TargetkNN1NR2")
 
@@ -109,86 +107,6 @@ def r2(y, pred):
     if np.isnan(value):
         raise Undefined("out-of-fold predictions not finite")
     return float(max(value, R2_FLOOR))
-
-
-# ---- ridge regression ----
-
-def one_hot(codes, max_levels=MAX_LEVELS):
-    """Indicator columns of one nominal column: its `max_levels` most frequent levels
-    (ties: lower code first), one "other" column for the rest, one for missing cells."""
-    present = codes >= 0
-    counts = np.bincount(codes[present], minlength=1)
-    seen = np.flatnonzero(counts)
-    top = seen[np.argsort(-counts[seen], kind="stable")[:max_levels]]
-    columns = [codes == level for level in top]
-    if seen.size > top.size:
-        columns.append(present & ~np.isin(codes, top))
-    if not present.all():
-        columns.append(~present)
-    return np.column_stack(columns).astype(np.float64) if columns else np.empty((codes.size, 0))
-
-
-def _ridge(s):
-    """Out-of-fold predictions of ridge regression on standardised inputs.
-
-    Each fold's model is exactly: NaN -> the training fold's mean, columns
-    standardised with the training fold's mean and standard deviation (columns
-    constant there are dropped), minimise mean squared error + RIDGE_ALPHA * |w|^2,
-    intercept unpenalised. It is computed from sufficient statistics: the Gram
-    matrix of [inputs with NaN as 0, missing masks, 1, y] per fold, so that the
-    training folds' matrices are sums and the table is multiplied out only once.
-    """
-    n, q = s.y.size, s.nominal.shape[1]
-    x = s.numeric
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
-        centre = np.nanmean(x, axis=0) if n else np.zeros(x.shape[1])
-    x = x - np.where(np.isnan(centre), 0.0, centre)  # centred: accurate sums of squares
-    miss = np.isnan(x)
-    inc = np.flatnonzero(miss.any(axis=0))
-    levels = min(MAX_LEVELS, max(1, MAX_ONE_HOT // q)) if q else 0
-    oh = [one_hot(s.nominal[:, j], levels) for j in range(q)]
-    raw = np.hstack([np.where(miss, 0.0, x), *oh]) if oh else np.where(miss, 0.0, x)
-    raw -= raw.mean(axis=0)  # the one-hot columns too (the NaN cells stay 0 below)
-    raw[:, inc] *= ~miss[:, inc]
-    d, m = raw.shape[1], inc.size
-    stats = np.hstack([raw, miss[:, inc], np.ones((n, 1)), s.y[:, None]])
-    one, yi = d + m, d + m + 1
-    grams = [stats[s.fold == f].T @ stats[s.fold == f] for f in range(N_FOLDS)]
-    total = sum(grams)
-    pred = np.empty(n)
-    for f in range(N_FOLDS):
-        g = total - grams[f]
-        size = g[one, one]
-        # NaN -> training mean of the present cells: column inc[k] += mu[k] * mask[k]
-        present = size - g[d:one, one]
-        mu = np.where(present > 0, g[inc, one] / np.where(present > 0, present, 1.0), 0.0)
-        xx = g[:d, :d].copy()
-        cross = g[:d, d:one] * mu
-        xx[:, inc] += cross
-        xx[inc, :] += cross.T
-        xx[np.ix_(inc, inc)] += mu[:, None] * g[d:one, d:one] * mu[None, :]
-        xs = g[:d, one].copy()
-        xs[inc] += mu * g[d:one, one]
-        xy = g[:d, yi].copy()
-        xy[inc] += mu * g[d:one, yi]
-        mean, y_mean = xs / size, g[one, yi] / size
-        cov = xx / size - np.outer(mean, mean)
-        cov_y = xy / size - mean * y_mean
-        var = np.diag(cov)
-        keep = np.flatnonzero(var > 1e-12 * np.maximum(np.diag(xx) / size, 1e-300))
-        sd = np.sqrt(var[keep])
-        a = cov[np.ix_(keep, keep)] / np.outer(sd, sd)
-        a[np.diag_indices_from(a)] += RIDGE_ALPHA
-        w = np.linalg.solve(a, cov_y[keep] / sd) / sd if keep.size else np.zeros(0)
-        test = np.flatnonzero(s.fold == f)
-        x_te = raw[np.ix_(test, keep)]
-        fill = np.isin(keep, inc)
-        if fill.any():
-            where = np.searchsorted(inc, keep[fill])
-            x_te[:, fill] += miss[np.ix_(test, keep[fill])] * mu[where]
-        pred[test] = y_mean + (x_te - mean[keep]) @ w
-    return pred
 
 
 @register("TargetLinearR2", G, requires=("_regression_sample",))
