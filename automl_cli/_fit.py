@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from dataclasses import dataclass, field
@@ -170,10 +171,13 @@ def _search_context(run: Run) -> tuple[TrialContext, bool]:
     if sampled and not bagged:
         _set_check_rows(run, idx)
     splits = make_splits(ys, problem.task, options.cv, 1, options.seed)
-    # the fold models are kept either way: bagged, they are the members; refitted, the
-    # first member falls back to them when its refit on all rows does not finish
+    # the fold models are kept where they are used: bagged, they are the members; on a
+    # sample refitted, the first member falls back to them when its refit on all rows
+    # (long: the table is large) does not finish. Elsewhere a refit costs about one fold,
+    # and pickling every trial's models would cost short budgets their trials.
     return TrialContext(Xs, ys, problem.task, problem.classes, run.metric, splits,
-                        options.seed, run.schema, options.memory_limit, True), bagged
+                        options.seed, run.schema, options.memory_limit,
+                        bagged or sampled), bagged
 
 
 def _set_check_rows(run: Run, search_idx) -> None:
@@ -256,7 +260,8 @@ def _last_resort(run: Run, ctx: TrialContext, result: SearchResult) -> None:
             return                  # no room left (a budget of a few seconds): exit 5
     config, _, _ = fallback_candidates(ctx.task)[0]
     trial = Trial(len(result.trials) + 1, config, "last resort")
-    run_trial(ctx, trial, timeout)
+    # its fold models are the model: no time is left to refit it
+    run_trial(dataclasses.replace(ctx, keep_models=True), trial, timeout)
     trial.finished = run.budget.elapsed
     result.trials.append(trial)
     run.log(f"  last resort: {config['family']} {trial.status} ({trial.elapsed:.1f}s)")

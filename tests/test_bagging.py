@@ -119,17 +119,26 @@ def test_a_table_larger_than_its_search_sample_is_scored_on_rows_set_apart(monke
 
 
 def test_a_first_refit_that_fails_falls_back_to_its_fold_models(monkeypatch):
+    # a table larger than its search sample: the trials keep their fold models for this
     import automl_cli._final as final
+    import automl_cli._fit as fitmod
 
     def broken(pipeline, X, y):
         raise MemoryError("no room")
 
     monkeypatch.setattr(final, "_quiet_fit", broken)
-    result = _fit(_frame(), final_model="refit", ensemble_size=1)
+    monkeypatch.setattr(fitmod, "SEARCH_ROWS", 1000)
+    frame = _frame(n=1500)
+    result = _fit(frame, final_model="refit", ensemble_size=1)
     assert list(result.ensemble.how.values()) == ["bagged"]
     assert any("the model is its 5 fold models" in n for n in result.notes)
     assert result.pipeline.predict_proba(
-        prepare_frame(_frame().drop(columns=["y"]), result.schema)[0]).shape == (240, 2)
+        prepare_frame(frame.drop(columns=["y"]), result.schema)[0]).shape == (1500, 2)
+
+
+def test_a_search_on_all_rows_refitted_keeps_no_fold_models():
+    result = _fit(_frame(), final_model="refit")
+    assert all(t.models is None for t in result.search.trials)
 
 
 def test_a_bagged_member_too_slow_to_save_is_refitted_instead(monkeypatch):
