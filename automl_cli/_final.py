@@ -65,6 +65,8 @@ class Run:
     #: (X, y) of rows set apart for the final score of a table larger than its search
     #: sample (see ``_fit.CHECK_SHARE``), or None
     check: tuple | None = None
+    #: how the search scores trials, in words (``_fidelity.describe``)
+    screening: str = ""
 
 
 @dataclass
@@ -182,12 +184,12 @@ def _search_score(run: Run, ens: Ensemble, interrupted: bool) -> dict:
     why = "interrupted" if interrupted else "no time for the final evaluation"
     if len(ens.members) == 1 and not ens.prior:
         t = ens.members[0]
-        run.notes.append(f"{why}: the score is the search's cross-validation (optimistic: it "
-                         "chose the config)")
+        run.notes.append(f"{why}: the score is the search's, by {run.screening} "
+                         "(optimistic: it chose the config)")
         return {run.metric: {"mean": t.score, "std": t.score_std, "folds": None,
                              "source": "search"}}
-    run.notes.append(f"{why}: the score is the ensemble's, out of fold on the search's "
-                     "folds (optimistic: those predictions chose its members)")
+    run.notes.append(f"{why}: the score is the ensemble's, out of fold by the search's "
+                     f"{run.screening} (optimistic: those predictions chose its members)")
     return {run.metric: {"mean": _round(ens.score), "std": None, "folds": None,
                          "source": "oof"}}
 

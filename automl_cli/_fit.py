@@ -16,17 +16,13 @@ from metabase import (METRICS, default_metric, infer_schema,
 from ._budget import Budget
 from ._ensemble import DEFAULT_SIZE, Ensemble, select
 from ._errors import DataError, NoModelError
+from ._fidelity import describe, scored_rows, search_cap, search_eval, search_splits
 from ._final import SAVE_RESERVE, Costs, Run, finish
 from ._task import Problem
 from ._trial import Trial, TrialContext, run_trial
 from ._tune import (RARE_CLASS_ROWS, SearchPlan, SearchResult, cheap_first,
                     default_candidates, fallback_candidates, search, warm_candidates)
 
-#: Rows the search cross-validates on; the final evaluation uses them all.
-SEARCH_ROWS = 20000
-#: Under a time budget, at most this many search rows per second of budget, so
-#: that the first trials finish on large tables (10 s -> 4,000 rows).
-SEARCH_ROWS_PER_SECOND = 400
 #: A table larger than its search sample keeps this share of its rows (at most
 #: CHECK_ROWS), outside the sample, for the final score: rows that neither chose the model
 #: nor trained it (a fresh cross-validation would cost k refits on all rows).
@@ -56,6 +52,8 @@ class FitOptions:
     #: "bag" (each member is its trial's k fold models), "refit" (each member refitted on
     #: all rows, then a fresh cross-validation) or "auto" (see ``bagging``)
     final_model: str = "auto"
+    #: how the search scores a trial: "cv", "holdout" or "auto" (see ``_fidelity``)
+    search_eval: str = "auto"
 
 
 @dataclass
@@ -76,6 +74,8 @@ class FitResult:
     #: the saved model's out-of-fold predictions on the search rows: {"y", "predictions"}
     #: (probabilities rows x classes, or values; None when unavailable)
     oof: dict | None = None
+    #: how the search scored its trials, in words (``_fidelity.describe``)
+    screening: str = ""
 
     @property
     def score(self) -> float:
@@ -108,12 +108,14 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
         candidates, advice = _candidates(run, ctx)
     result = _run_search(run, ctx, candidates, costs)
     ens = _select(run, ctx, result)
-    final = finish(run, ens, ctx.y, final_splits, costs, result.interrupted)
+    final = finish(run, ens, ctx.scored_y, final_splits, costs, result.interrupted)
     return FitResult(final.model, run.schema, problem, run.metric, final.ensemble.members[0].config,
                      final.cv_scores, final.holdout_scores, result, run.timings,
                      run.notes + run.warns, advice.to_dict() if advice is not None else None,
                      options, final.ensemble,
-                     {"y": ctx.y, "predictions": final.ensemble.predictions(ctx.y, ctx.classes)})
+                     {"y": ctx.scored_y,
+                      "predictions": final.ensemble.predictions(ctx.scored_y, ctx.classes)},
+                     run.screening)
 
 
 def _select(run: Run, ctx: TrialContext, result: SearchResult) -> Ensemble:
@@ -123,7 +125,8 @@ def _select(run: Run, ctx: TrialContext, result: SearchResult) -> Ensemble:
     if result.interrupted or run.options.ensemble_size <= 1:
         return Ensemble([best], [1.0], 0.0, best.score)
     t0 = time.perf_counter()
-    ens = select(result.trials, ctx.y, ctx.classes, run.metric, run.options.ensemble_size)
+    ens = select(result.trials, ctx.scored_y, ctx.classes, run.metric,
+                 run.options.ensemble_size)
     run.timings["ensemble"] = time.perf_counter() - t0
     names = ", ".join(f"{t.config['family']} {w:.2f}" for t, w in zip(ens.members, ens.weights))
     run.log(f"ensemble: {len(ens.members)} member(s) ({names}); out-of-fold {run.metric} "
@@ -154,15 +157,18 @@ def _prepare(problem: Problem, options: FitOptions, budget: Budget, log) -> Run:
 
 
 def _search_context(run: Run) -> tuple[TrialContext, bool]:
-    """The search rows (a sample on large tables) and their shared folds, and whether the
-    members will be bagged; on a sample refitted, the check rows are set apart (``run``)."""
+    """The search rows (a sample on large tables) and their shared folds or holdout
+    (``_fidelity``), and whether the members will be bagged; on a sample refitted, the
+    check rows are set apart (``run``)."""
     options, problem = run.options, run.problem
-    cap = SEARCH_ROWS
-    if options.time_budget:
-        cap = min(cap, max(2000, int(options.time_budget * SEARCH_ROWS_PER_SECOND)))
-    idx = _search_rows(run.y, problem, options.seed, run.notes, cap)
+    bagged = bagging(options.final_model, options.time_budget)
+    if bagged and options.search_eval == "holdout":
+        raise DataError("--final-model bag needs the k fold models of a cross-validated "
+                        "search: use --search-eval cv or auto")
+    mode = search_eval(options.search_eval, len(run.y), options.time_budget, bagged)
+    idx = _search_rows(run.y, problem, options.seed, run.notes,
+                       search_cap(mode, options.time_budget))
     sampled = idx is not None
-    bagged = bagging(options.final_model, sampled, options.time_budget)
     Xs, ys = (run.X, run.y) if idx is None else (run.X.iloc[idx].reset_index(drop=True),
                                                  run.y[idx])
     if sampled and bagged:
@@ -170,14 +176,15 @@ def _search_context(run: Run) -> tuple[TrialContext, bool]:
                          f"{len(ys)}-row search sample")
     if sampled and not bagged:
         _set_check_rows(run, idx)
-    splits = make_splits(ys, problem.task, options.cv, 1, options.seed)
+    splits = search_splits(ys, problem.task, mode, options.cv, options.seed)
+    run.screening = describe(mode, splits, len(ys))
     # the fold models are kept where they are used: bagged, they are the members; on a
     # sample refitted, the first member falls back to them when its refit on all rows
     # (long: the table is large) does not finish. Elsewhere a refit costs about one fold,
     # and pickling every trial's models would cost short budgets their trials.
     return TrialContext(Xs, ys, problem.task, problem.classes, run.metric, splits,
                         options.seed, run.schema, options.memory_limit,
-                        bagged or sampled), bagged
+                        bagged or sampled, scored_rows(splits, len(ys))), bagged
 
 
 def _set_check_rows(run: Run, search_idx) -> None:
@@ -196,7 +203,7 @@ def _set_check_rows(run: Run, search_idx) -> None:
                      "refit used them)")
 
 
-def bagging(final_model: str, sampled: bool, budget: float | None = None) -> bool:
+def bagging(final_model: str, budget: float | None = None) -> bool:
     """Whether the members are bagged: only with "bag". The default ("auto") refits, by
     measurement (``make bench``, 24 tables, one split): bagged members lost to refitted
     ones at 10 s (2 wins, 7 losses beyond the spread) and at 60 s (0 wins, 4 losses on the
@@ -213,7 +220,8 @@ def _candidates(run: Run, ctx: TrialContext):
         advice = _advise(run.problem, run.options, run.notes, run.log, run.timings)
     rare = ctx.task == "classification" and int(
         np.unique(ctx.y, return_counts=True)[1].min()) < RARE_CLASS_ROWS
-    cheap = cheap_first(len(ctx.y), len(ctx.classes or []), run.options.time_budget)
+    cheap = cheap_first(sum(len(tr) for tr, _ in ctx.splits), len(ctx.classes or []),
+                        run.options.time_budget)
     if advice is None:
         return default_candidates(ctx.task, len(ctx.y), ctx.seed, True, ctx.X.shape[1],
                                   rare, cheap), None
@@ -226,7 +234,7 @@ def _candidates(run: Run, ctx: TrialContext):
 
 def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> SearchResult:
     """The search, on the pool the options ask for; raises when it found no model."""
-    run.log(f"search: {run.metric} by {ctx.folds}-fold cross-validation on {len(ctx.y)} rows")
+    run.log(f"search: {run.metric} by {run.screening}")
     t1 = time.perf_counter()
     plan = SearchPlan(run.metric, run.budget, run.options.max_trials, costs.reserve,
                       ctx.folds, tuple(fallback_candidates(ctx.task)))

@@ -29,10 +29,18 @@ class TrialContext:
     memory_limit: int | None = None
     #: keep each trial's fold models (pickled) for k-fold bagging (see ``_final``)
     keep_models: bool = False
+    #: the rows with predictions, sorted, when not all rows are (a holdout: see
+    #: ``_fidelity``); a trial's ``oof`` holds those rows only
+    scored: np.ndarray | None = None
 
     @property
     def folds(self) -> int:
         return len(self.splits)
+
+    @property
+    def scored_y(self) -> np.ndarray:
+        """The targets of the rows a trial's ``oof`` predictions are on."""
+        return self.y if self.scored is None else self.y[self.scored]
 
 
 @dataclass
@@ -83,6 +91,8 @@ def trial_unit(ctx: TrialContext, config: dict, timeout, cancel=None) -> dict:
     def unit():
         out = cross_validate_oof(make, ctx.X, ctx.y, ctx.task, ctx.classes, [ctx.metric],
                                  ctx.splits, keep_models=ctx.keep_models)
+        if ctx.scored is not None:
+            out = (out[0], out[1][ctx.scored]) + out[2:]
         if not ctx.keep_models:
             return out + (None,)
         folds, oof, models = out

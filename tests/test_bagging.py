@@ -86,8 +86,8 @@ def test_a_fold_without_some_class_is_not_bagged():
 
 
 def test_auto_refits_and_only_bag_bags():
-    assert not bagging("auto", sampled=False) and not bagging("auto", False, 60.0)
-    assert bagging("bag", sampled=True) and not bagging("refit", sampled=False)
+    assert not bagging("auto") and not bagging("auto", 60.0)
+    assert bagging("bag") and not bagging("refit")
 
 
 def test_pruning_frees_fold_models_beyond_the_byte_budget():
@@ -105,9 +105,9 @@ def test_pruning_frees_fold_models_beyond_the_byte_budget():
 
 
 def test_a_table_larger_than_its_search_sample_is_scored_on_rows_set_apart(monkeypatch):
-    import automl_cli._fit as fitmod
+    import automl_cli._fidelity as _fidelity
 
-    monkeypatch.setattr(fitmod, "SEARCH_ROWS", 1000)
+    monkeypatch.setattr(_fidelity, "SEARCH_ROWS", 1000)
     frame = _frame(n=3000)
     result = _fit(frame)                            # auto: refitted
     assert set(result.ensemble.how.values()) == {"refit"}
@@ -120,14 +120,14 @@ def test_a_table_larger_than_its_search_sample_is_scored_on_rows_set_apart(monke
 
 def test_a_first_refit_that_fails_falls_back_to_its_fold_models(monkeypatch):
     # a table larger than its search sample: the trials keep their fold models for this
+    import automl_cli._fidelity as _fidelity
     import automl_cli._final as final
-    import automl_cli._fit as fitmod
 
     def broken(pipeline, X, y):
         raise MemoryError("no room")
 
     monkeypatch.setattr(final, "_quiet_fit", broken)
-    monkeypatch.setattr(fitmod, "SEARCH_ROWS", 1000)
+    monkeypatch.setattr(_fidelity, "SEARCH_ROWS", 1000)
     frame = _frame(n=1500)
     result = _fit(frame, final_model="refit", ensemble_size=1)
     assert list(result.ensemble.how.values()) == ["bagged"]

@@ -165,9 +165,10 @@ def test_a_short_budget_on_a_costly_search_starts_with_the_cheap_booster():
     from automl_cli._tune import (CHEAP_HGB, SearchResult, cheap_first, default_candidates,
                                   warm_candidates)
 
-    assert cheap_first(4000, 10, 10.0) and cheap_first(20000, 2, 10.0)
-    assert not cheap_first(4000, 2, 10.0) and not cheap_first(4000, 10, 60.0)
-    assert not cheap_first(4000, 10, None)
+    # 5-fold on 4,000 rows fits 16,000; a holdout of 4,000, 3,200
+    assert cheap_first(16000, 10, 10.0) and cheap_first(80000, 2, 10.0)
+    assert not cheap_first(16000, 2, 10.0) and not cheap_first(16000, 10, 60.0)
+    assert not cheap_first(3200, 10, 10.0) and not cheap_first(16000, 10, None)
     recs = [{"config": {"family": "rf", "params": {}}, "fit_time": None}]
     gen = warm_candidates(recs, "classification", 0, n_rows=4000,
                           shape={"cheap_first": True})(SearchResult())

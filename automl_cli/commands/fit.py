@@ -57,6 +57,10 @@ Examples:
               show_default=True, help="bag: each ensemble member is its trial's fold models "
               "(no refit; the score is out of fold); refit: each member refitted on all rows, "
               "then scored on fresh folds; auto: refit (it measured better at 10 s and 60 s).")
+@click.option("--search-eval", type=click.Choice(["auto", "cv", "holdout"]), default="auto",
+              show_default=True, help="How the search scores a trial: cv (--cv folds), "
+              "holdout (one fit, scored on 20%% of the search rows) or auto (holdout on "
+              "tables of at least 5,000 rows and 500 per second of budget, else cv).")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")
 @click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
@@ -68,8 +72,8 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
-        output, force, fail_under, no_metalearning, store, ensemble_size, final_model, n_jobs,
-        dask_scheduler, as_json, quiet, sheet, report):
+        output, force, fail_under, no_metalearning, store, ensemble_size, final_model,
+        search_eval, n_jobs, dask_scheduler, as_json, quiet, sheet, report):
     """Train the best model the time budget allows on DATA and save it.
 
     DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
@@ -94,7 +98,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
         metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv, seed=seed,
         holdout=holdout, memory_limit=memory_limit, no_metalearning=no_metalearning,
         n_jobs=n_jobs, ensemble_size=ensemble_size, dask_scheduler=dask_scheduler,
-        store=store, final_model=final_model))
+        store=store, final_model=final_model, search_eval=search_eval))
     problem, source = api.read_problem(data, target, task, sheet, log, metric)
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python
     # then never raises KeyboardInterrupt; `kill -INT` must still stop the search.
@@ -130,7 +134,7 @@ def _print_text(doc: dict) -> None:
     from .._report import fmt_params
 
     s = doc["score"]
-    folds = {"final": f"{s['folds']} fresh folds", "oof": "out of fold on the search's folds",
+    folds = {"final": f"{s['folds']} fresh folds", "oof": "out of fold on the search's rows",
              "unseen": f"on {s.get('rows')} rows set apart, unseen by the search and refit"
              }.get(s.get("source"), "search CV")
     kind = doc["kind"] + (f", {len(doc['classes'])} classes" if doc["classes"] else "")

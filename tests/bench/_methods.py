@@ -25,21 +25,23 @@ from _runner_io import label_str  # one spelling of labels for every runner
 HERE = Path(__file__).resolve().parent
 
 #: Method names in print order.
-METHODS = ["automl", "automl-es1", "automl-bag", "automl-refit", "automl-nometa", "hgb-default",
-           "rf-default", "random", "flaml", "autogluon"]
+METHODS = ["automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-nometa",
+           "hgb-default", "rf-default", "random", "flaml", "autogluon"]
 #: Methods that are given the time budget (the others are single default fits).
-BUDGETED = {"automl", "automl-es1", "automl-bag", "automl-refit", "automl-nometa", "random",
-            "flaml", "autogluon"}
+BUDGETED = {"automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-nometa",
+            "random", "flaml", "autogluon"}
 #: Extra ``automl fit`` options of each automl method.
 AUTOML_ARGS = {"automl": [], "automl-es1": ["--ensemble-size", "1"],
                "automl-bag": ["--final-model", "bag"],
                "automl-refit": ["--final-model", "refit"],
+               "automl-cv": ["--search-eval", "cv"],
                "automl-nometa": ["--no-metalearning"]}
 TITLES = {
     "automl": "automl fit",
     "automl-es1": "automl fit --ensemble-size 1",
     "automl-bag": "automl fit --final-model bag",
     "automl-refit": "automl fit --final-model refit",
+    "automl-cv": "automl fit --search-eval cv",
     "automl-nometa": "automl fit --no-metalearning",
     "hgb-default": "HistGradientBoosting, defaults",
     "rf-default": "RandomForest, defaults",

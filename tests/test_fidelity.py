@@ -1,0 +1,92 @@
+"""How the search scores a trial (``--search-eval``): k-fold cross-validation, or one
+holdout split on tables too large for k fits per trial in the budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from automl_cli._errors import DataError
+from automl_cli._fidelity import (HOLDOUT_MIN_ROWS, VALID_SHARE, scored_rows, search_cap,
+                                  search_eval, search_splits)
+from automl_cli._fit import FitOptions, fit
+from automl_cli._task import make_problem
+from conftest import mixed_frame
+
+
+def test_auto_holds_out_only_on_tables_large_for_the_budget():
+    assert search_eval("auto", HOLDOUT_MIN_ROWS, 10.0, bagged=False) == "holdout"
+    assert search_eval("auto", HOLDOUT_MIN_ROWS - 1, 10.0, bagged=False) == "cv"
+    # 500 rows per second of budget: 30,000 at 60 s
+    assert search_eval("auto", 29999, 60.0, bagged=False) == "cv"
+    assert search_eval("auto", 30000, 60.0, bagged=False) == "holdout"
+    # no budget, or bagged members (they need k fold models): k folds
+    assert search_eval("auto", 10 ** 6, None, bagged=False) == "cv"
+    assert search_eval("auto", 10 ** 6, 10.0, bagged=True) == "cv"
+    assert search_eval("cv", 10 ** 6, 10.0, bagged=False) == "cv"
+    assert search_eval("holdout", 100, 10.0, bagged=False) == "holdout"
+
+
+def test_the_search_sample_grows_with_the_budget_up_to_its_cap():
+    assert search_cap("cv", None) == search_cap("holdout", None) == 20000
+    assert search_cap("cv", 10.0) == 4000 and search_cap("cv", 1.0) == 2000
+    assert search_cap("cv", 600.0) == 20000
+
+
+def test_a_holdout_split_is_stratified_and_covers_a_share_of_the_rows():
+    y = np.array(["a"] * 900 + ["b"] * 100)
+    splits = search_splits(y, "classification", "holdout", 5, seed=0)
+    assert len(splits) == 1
+    train, test = splits[0]
+    assert len(test) == int(VALID_SHARE * 1000) and len(set(train) | set(test)) == 1000
+    assert not set(train) & set(test)
+    assert np.mean(y[test] == "b") == pytest.approx(0.1)
+    assert np.array_equal(scored_rows(splits, 1000), np.sort(test))
+    assert scored_rows(search_splits(y, "classification", "cv", 5, 0), 1000) is None
+
+
+def test_a_holdout_of_a_tiny_table_with_many_classes_still_splits():
+    y = np.repeat(np.arange(8), 2)                  # 16 rows, 8 classes: 3 holdout rows
+    (train, test), = search_splits(y, "classification", "holdout", 5, seed=0)
+    assert len(test) == 3 and len(train) == 13
+
+
+def _frame(n=600, seed=3):
+    frame = mixed_frame(n=n, seed=seed)
+    rng = np.random.default_rng(seed)
+    logit = 1.2 * frame["x1"] + np.sin(2 * frame["x2"].fillna(5)) * 1.5
+    frame["y"] = np.where(logit + rng.normal(scale=0.6, size=n) > 0, "yes", "no")
+    return frame
+
+
+def _fit(frame, **options):
+    problem = make_problem(frame, "y", "auto", "t.csv")
+    return fit(problem, FitOptions(time_budget=None, metalearning=False, max_trials=4,
+                                   **options))
+
+
+def test_a_holdout_search_ranks_and_blends_on_the_holdout_rows_only():
+    result = _fit(_frame(), search_eval="holdout")
+    n_valid = int(VALID_SHARE * 600)
+    assert result.screening == f"a holdout of {n_valid} of 600 rows"
+    ok = [t for t in result.search.trials if t.status == "ok"]
+    assert len(ok) >= 2 and all(t.score_std == 0 for t in ok)     # one split: no spread
+    assert all(t.oof is None or len(t.oof) == n_valid for t in ok)
+    assert len(result.oof["y"]) == n_valid == len(result.oof["predictions"])
+    # the saved blend is refitted on all rows and predicts every row
+    assert set(result.ensemble.how.values()) == {"refit"}
+    X = result.problem.X
+    from metabase import prepare_frame
+
+    assert result.pipeline.predict_proba(prepare_frame(X, result.schema)[0]).shape == (600, 2)
+
+
+def test_cross_validated_search_predicts_every_row():
+    result = _fit(_frame(), search_eval="cv")
+    assert result.screening == "5-fold cross-validation on 600 rows"
+    assert len(result.oof["y"]) == 600
+
+
+def test_bagging_a_holdout_search_is_refused_in_one_line():
+    with pytest.raises(DataError, match="--search-eval cv"):
+        _fit(_frame(), search_eval="holdout", final_model="bag")
