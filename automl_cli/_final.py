@@ -63,7 +63,7 @@ class Run:
     warns: list
     timings: dict
     #: (X, y) of rows set apart for the final score of a table larger than its search
-    #: sample (see ``_fit.CHECK_SHARE``), or None
+    #: sample (see ``_fidelity.CHECK_SHARE``), or None
     check: tuple | None = None
     #: how the search scores trials, in words (``_fidelity.describe``)
     screening: str = ""

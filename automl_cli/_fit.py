@@ -16,18 +16,14 @@ from metabase import (METRICS, default_metric, infer_schema,
 from ._budget import Budget
 from ._ensemble import DEFAULT_SIZE, Ensemble, select
 from ._errors import DataError, NoModelError
-from ._fidelity import describe, scored_rows, search_cap, search_eval, search_splits
+from ._fidelity import (CHECK_ROWS, CHECK_SHARE, describe, scored_rows, search_eval,
+                        search_rows, search_splits)
 from ._final import SAVE_RESERVE, Costs, Run, finish
 from ._task import Problem
 from ._trial import Trial, TrialContext, run_trial
 from ._tune import (RARE_CLASS_ROWS, SearchPlan, SearchResult, cheap_first,
                     default_candidates, fallback_candidates, search, warm_candidates)
 
-#: A table larger than its search sample keeps this share of its rows (at most
-#: CHECK_ROWS), outside the sample, for the final score: rows that neither chose the model
-#: nor trained it (a fresh cross-validation would cost k refits on all rows).
-CHECK_SHARE = 0.1
-CHECK_ROWS = 50000
 #: The last resort (see ``_last_resort``) runs only with this many seconds in the bound's
 #: slack, keeping LAST_RESORT_SAVE more for saving its fold models (skops' import included).
 LAST_RESORT_MIN = 0.5
@@ -101,7 +97,7 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     ctx, bagged = _search_context(run)
     final_splits = make_splits(run.y, problem.task, options.cv, options.repeats,
                                options.seed + 7919)
-    costs = Costs(ctx.folds, len(run.y) / max(1, len(ctx.y)), len(final_splits),
+    costs = Costs(ctx.folds, len(run.y) / max(1, ctx.fit_rows), len(final_splits),
                   bagged, options.time_budget, run.check is not None)
     advice = None
     if candidates is None:
@@ -166,8 +162,8 @@ def _search_context(run: Run) -> tuple[TrialContext, bool]:
         raise DataError("--final-model bag needs the k fold models of a cross-validated "
                         "search: use --search-eval cv or auto")
     mode = search_eval(options.search_eval, len(run.y), options.time_budget, bagged)
-    idx = _search_rows(run.y, problem, options.seed, run.notes,
-                       search_cap(mode, options.time_budget))
+    cap, train = search_rows(mode, len(run.y), options.time_budget)
+    idx = _search_rows(run.y, problem, options.seed, run.notes, cap)
     sampled = idx is not None
     Xs, ys = (run.X, run.y) if idx is None else (run.X.iloc[idx].reset_index(drop=True),
                                                  run.y[idx])
@@ -176,7 +172,7 @@ def _search_context(run: Run) -> tuple[TrialContext, bool]:
                          f"{len(ys)}-row search sample")
     if sampled and not bagged:
         _set_check_rows(run, idx)
-    splits = search_splits(ys, problem.task, mode, options.cv, options.seed)
+    splits = search_splits(ys, problem.task, mode, options.cv, options.seed, train)
     run.screening = describe(mode, splits, len(ys))
     # the fold models are kept where they are used: bagged, they are the members; on a
     # sample refitted, the first member falls back to them when its refit on all rows
@@ -227,7 +223,7 @@ def _candidates(run: Run, ctx: TrialContext):
                                   rare, cheap), None
     greater = METRICS[run.metric].greater_is_better
     return warm_candidates(advice.recommendations, ctx.task, ctx.seed, greater, len(ctx.y),
-                           time_scale=len(ctx.y) / max(1, len(run.y)),
+                           time_scale=ctx.fit_rows / max(1, len(run.y)),
                            shape={"n_features": ctx.X.shape[1], "rare_classes": rare,
                                   "cheap_first": cheap}), advice
 

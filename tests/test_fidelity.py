@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from automl_cli._errors import DataError
-from automl_cli._fidelity import (HOLDOUT_MIN_ROWS, VALID_SHARE, scored_rows, search_cap,
-                                  search_eval, search_splits)
+from automl_cli._fidelity import (HOLDOUT_MIN_ROWS, VALID_ROWS, VALID_SHARE, scored_rows,
+                                  search_eval, search_rows, search_splits)
 from automl_cli._fit import FitOptions, fit
 from automl_cli._task import make_problem
 from conftest import mixed_frame
@@ -28,9 +28,21 @@ def test_auto_holds_out_only_on_tables_large_for_the_budget():
 
 
 def test_the_search_sample_grows_with_the_budget_up_to_its_cap():
-    assert search_cap("cv", None) == search_cap("holdout", None) == 20000
-    assert search_cap("cv", 10.0) == 4000 and search_cap("cv", 1.0) == 2000
-    assert search_cap("cv", 600.0) == 20000
+    assert search_rows("cv", 10 ** 6, None) == (20000, None)
+    assert search_rows("cv", 10 ** 6, 10.0) == (4000, None)
+    assert search_rows("cv", 10 ** 6, 1.0) == (2000, None)
+    assert search_rows("cv", 3000, 10.0) == (3000, None)
+
+
+def test_a_holdout_trains_on_what_the_budget_affords_and_scores_on_more_rows():
+    # a small table: all rows, 80 / 20
+    assert search_rows("holdout", 3000, 10.0) == (3000, 2400)
+    # 3,200 training rows at 10 s, up to VALID_ROWS scored, a tenth of the table set apart
+    assert search_rows("holdout", 8000, 10.0) == (7200, 3200)
+    assert search_rows("holdout", 100000, 10.0) == (3200 + VALID_ROWS, 3200)
+    # at most 16,000 training rows; the check rows at most 50,000
+    n, train = search_rows("holdout", 10 ** 6, 60.0)
+    assert train == 16000 and n == 16000 + VALID_ROWS
 
 
 def test_a_holdout_split_is_stratified_and_covers_a_share_of_the_rows():
@@ -43,6 +55,9 @@ def test_a_holdout_split_is_stratified_and_covers_a_share_of_the_rows():
     assert np.mean(y[test] == "b") == pytest.approx(0.1)
     assert np.array_equal(scored_rows(splits, 1000), np.sort(test))
     assert scored_rows(search_splits(y, "classification", "cv", 5, 0), 1000) is None
+    (train, test), = search_splits(y, "classification", "holdout", 5, seed=0, train=300)
+    assert len(train) == 300 and len(test) == 700 and np.mean(y[test] == "b") == \
+        pytest.approx(0.1)
 
 
 def test_a_holdout_of_a_tiny_table_with_many_classes_still_splits():
