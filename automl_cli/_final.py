@@ -81,9 +81,18 @@ class Costs:
     check: bool = False         # scored on set-apart rows (no final cross-validation)
 
     def per_fit(self, trial: Trial) -> float:
-        # one fold of the trial (fit, predict, process start), scaled to all rows
-        growth = self.scale ** REFIT_EXPONENT.get(trial.config["family"], 1.0)
-        return trial.elapsed / self.folds * growth * 1.2 + 0.05
+        return self.refit_seconds(trial.config, trial.elapsed)
+
+    def refit_seconds(self, config: dict, trial_seconds: float) -> float:
+        """Seconds to fit ``config`` on all rows, from its trial's: one fold of the trial
+        (fit, predict, process start), scaled to all rows; 0 for a bagged member."""
+        growth = self.scale ** REFIT_EXPONENT.get(config["family"], 1.0)
+        return trial_seconds / self.folds * growth * 1.2 + 0.05
+
+    def refit_if_best(self, config: dict, trial_seconds: float) -> float:
+        """What ``config``'s refit would cost should its trial become the best (the
+        search's admission, see ``_tune.SearchPlan``): nothing when bagged."""
+        return 0.0 if self.bagged else self.refit_seconds(config, trial_seconds)
 
     def reserve(self, best: Trial | None) -> float:
         # keep time for the refit of the best so far and then for a final evaluation of

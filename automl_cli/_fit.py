@@ -233,7 +233,7 @@ def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> Search
     run.log(f"search: {run.metric} by {run.screening}")
     t1 = time.perf_counter()
     plan = SearchPlan(run.metric, run.budget, run.options.max_trials, costs.reserve,
-                      ctx.folds, tuple(fallback_candidates(ctx.task)))
+                      ctx.folds, tuple(fallback_candidates(ctx.task)), costs.refit_if_best)
     pool = _make_pool(run.options, ctx, run.log)
     try:
         result = search(candidates, pool, plan, run.log)

@@ -35,11 +35,23 @@ class Advice:
 
 @lru_cache(maxsize=2)
 def _models(store_path: str | None):
-    from ._store import load_store
+    """``(meta-models by kind, typical distance by kind)``, from the disk cache
+    (``_cache``) when an earlier run built them from the same store and code."""
+    import sys
 
-    store = load_store(None if store_path is None else Path(store_path))
-    models = build_metamodels(store)
-    return models, {k: m.typical_distance() for k, m in models.items()}
+    from . import _metamodel, _metrics, _store
+    from ._cache import cached
+
+    root = _store.STORE_DIR if store_path is None else Path(store_path)
+    _store.read_header(root)            # a store this code cannot read is refused first
+
+    def build():
+        models = build_metamodels(_store.load_store(root))
+        for m in models.values():
+            m.forest()                  # fitted now, so that the cache holds it
+        return models, {k: m.typical_distance() for k, m in models.items()}
+
+    return cached("metamodels", root, [_metamodel, _metrics, _store, sys.modules[__name__]], build)
 
 
 def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,

@@ -61,6 +61,14 @@ def _load(path: str, check: bool) -> Store:
     import pandas as pd
 
     root = Path(path)
+    header = read_header(root, check)
+    tasks = pd.read_parquet(root / "tasks.parquet")
+    runs = pd.read_parquet(root / "runs.parquet")
+    return Store(header, tasks, runs, root)
+
+
+def read_header(root: Path, check: bool = True) -> dict:
+    """The store's header, refused (``StoreError``) when it is not a store this code reads."""
     head = root / "header.json"
     if not head.exists():
         raise StoreError(f"{root}: no metabase store here (no header.json); "
@@ -80,9 +88,7 @@ def _load(path: str, check: bool) -> Store:
         if header.get("space_version") != SPACE_VERSION:
             raise StoreError(f"{root}: built for search spaces v{header.get('space_version')}, "
                              f"this code has v{SPACE_VERSION}; rebuild with `make metabase`")
-    tasks = pd.read_parquet(root / "tasks.parquet")
-    runs = pd.read_parquet(root / "runs.parquet")
-    return Store(header, tasks, runs, root)
+    return header
 
 
 def write_store(out: Path, header: dict, tasks, runs) -> Path:

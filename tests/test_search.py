@@ -56,6 +56,24 @@ def test_predicted_overrun_is_skipped_and_listed():
     assert res.skipped[0]["config"]["family"] == "svm" and res.skipped[0]["expected_seconds"] > 30
 
 
+def test_a_candidate_whose_refit_would_not_fit_is_skipped():
+    # one fit per trial (a holdout): an et trial of 2 s fits in 30 s, but its refit on 4x
+    # the rows (2 s x 4 x 1.2) would not fit after it: skipped, as its trial alone is not
+    pool = InlinePool(_runner({"hgb": ("ok", 0.9), "et": ("ok", 0.99)}))
+    cands = [({"family": "et", "params": {}}, "recommended", 8.0),
+             ({"family": "hgb", "params": {}}, "recommended", 0.01)]
+
+    def refit(config, seconds):
+        return seconds * 4 * 1.2
+
+    res = _search(cands, pool, "roc_auc", Budget(30), None, lambda b: 0.0, folds=1,
+                  refit=refit)
+    assert [t.config["family"] for t in res.trials] == ["hgb"]
+    assert res.skipped[0]["config"]["family"] == "et"
+    res = _search(cands, pool, "roc_auc", Budget(30), None, lambda b: 0.0, folds=1)
+    assert [t.config["family"] for t in res.trials] == ["et", "hgb"]
+
+
 def test_loss_metric_prefers_lower():
     pool = InlinePool(_runner({"hgb": ("ok", 0.5), "rf": ("ok", 0.3)}))
     res = _search(_cands("hgb", "rf"), pool, "log_loss", Budget(None), None, lambda b: 0.0)
