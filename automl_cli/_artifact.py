@@ -159,8 +159,8 @@ def skops_bytes(model) -> bytes:
         from skops.io._utils import SaveContext, get_state
 
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED,
-                             compresslevel=3) as zf:
+        with _IndexedZip(buffer, "w", compression=zipfile.ZIP_DEFLATED,
+                         compresslevel=3) as zf:
             context = SaveContext(zip_file=zf)
             state = get_state(model, context)
             context.clear_memo()
@@ -170,6 +170,24 @@ def skops_bytes(model) -> bytes:
         return buffer.getvalue()
     except (ImportError, AttributeError, TypeError):
         return sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=3)
+
+
+class _IndexedZip(zipfile.ZipFile):
+    """A zip being written whose ``namelist()`` is a set of the names written: skops asks
+    it, once per array, whether the array's file exists yet, and ZipFile rebuilds the
+    list each time, quadratic in the arrays (a 10-class booster of 204 rounds has 24,599:
+    8.5 s of its 15.7 s save under the profiler). Only ``in`` is asked of it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._names = set()
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+        self._names.add(getattr(zinfo_or_arcname, "filename", zinfo_or_arcname))
+
+    def namelist(self):
+        return self._names
 
 
 def _write_extras(tmp: Path, extras: dict) -> dict:
