@@ -23,12 +23,14 @@ from ._trial import Trial
 
 #: Seconds kept for writing the model directory.
 SAVE_RESERVE = 0.5
-#: Seconds kept, when members are bagged, for assembling and saving them (2 s plus 5 %
-#: of the budget, at most a quarter of it): skops writes (and later reads) a fitted model
-#: at a cost per object, k times over for a bagged member (one fold model of gradient
-#: boosting or a forest: 0.1-0.2 s), so the save of a bagged ensemble takes seconds;
-#: ``_final_members`` measures it and admits members while it fits.
+
+
 def bag_reserve(budget: float | None) -> float:
+    """Seconds kept, when members are bagged, for assembling and saving them (2 s plus 5 %
+    of the budget, at most a quarter of it): skops writes (and later reads) a fitted model
+    at a cost per object, k times over for a bagged member (one fold model of gradient
+    boosting or a forest: 0.1-0.2 s), so the save of a bagged ensemble takes seconds;
+    ``_final_members`` measures it and admits members while it fits."""
     return 1.0 if not budget else min(0.25 * budget, 2.0 + 0.05 * budget)
 
 
@@ -42,7 +44,7 @@ REFIT_EXPONENT = {"hgb": 0.85}
 CHECK_MARGIN = 1.1
 #: skops writes each fitted model of a blend twice (``estimators_``, ``named_estimators_``)
 #: and the save then audits the file's types (about a third more): seconds to save a
-#: model are this many times one ``skops.io.dumps`` of it.
+#: model are this many times one ``_artifact.skops_bytes`` of it.
 SAVE_FACTOR = 2.6
 
 
@@ -85,14 +87,17 @@ class Costs:
 
     def refit_seconds(self, config: dict, trial_seconds: float) -> float:
         """Seconds to fit ``config`` on all rows, from its trial's: one fold of the trial
-        (fit, predict, process start), scaled to all rows; 0 for a bagged member."""
-        growth = self.scale ** REFIT_EXPONENT.get(config["family"], 1.0)
-        return trial_seconds / self.folds * growth * 1.2 + 0.05
+        (fit, predict, process start), scaled to all rows."""
+        return trial_seconds * self._per_trial_second(config) + 0.05
 
-    def refit_if_best(self, config: dict, trial_seconds: float) -> float:
-        """What ``config``'s refit would cost should its trial become the best (the
-        search's admission, see ``_tune.SearchPlan``): nothing when bagged."""
-        return 0.0 if self.bagged else self.refit_seconds(config, trial_seconds)
+    def _per_trial_second(self, config: dict) -> float:
+        growth = self.scale ** REFIT_EXPONENT.get(config["family"], 1.0)
+        return growth * 1.2 / self.folds
+
+    def refit_factor(self, config: dict) -> float:
+        """Seconds of ``config``'s refit per second of its trial, should the trial become
+        the best (the search's deadlines, see ``_tune.SearchPlan``): none when bagged."""
+        return 0.0 if self.bagged else self._per_trial_second(config)
 
     def reserve(self, best: Trial | None) -> float:
         # keep time for the refit of the best so far and then for a final evaluation of
@@ -156,7 +161,7 @@ def _calibrate(run: Run, ens: Ensemble, model, search_y):
     if beta is None:
         return model
     loss = scorer("log_loss", search_y, run.problem.classes)
-    before = loss(ens._blend(search_y, run.problem.classes))
+    before = loss(blend)
     ens.temperature = beta
     blend = ens._blend(search_y, run.problem.classes)
     ens.score = scorer(run.metric, search_y, run.problem.classes)(blend)
@@ -168,22 +173,14 @@ def _calibrate(run: Run, ens: Ensemble, model, search_y):
 def _oof_scores(run: Run, ens: Ensemble, search_y) -> dict | None:
     """Every metric of the bagged ensemble, out of fold on the search's folds (None when a
     member lost its predictions)."""
-    from metabase import score_all
-
     blend = ens.predictions(search_y, run.problem.classes)
     if blend is None:
         return None
     run.notes.append("bagged: the score is the ensemble's, out of fold on the search's "
                      "folds, by the fold models saved (optimistic only by the choice of "
                      "configs and members)")
-    task, classes = run.problem.task, run.problem.classes
-    blend = blend.astype(np.float64)
-    if task == "classification":
-        proba, pred = blend, np.asarray(classes, dtype=object)[blend.argmax(axis=1)]
-    else:
-        proba, pred = None, blend
-    scores = score_all(metrics_for(task), search_y, pred, proba, classes)
-    out = {k: {"mean": _round(v), "std": None, "folds": None, "source": "oof"}
+    scores = _scores(run, search_y, blend.astype(np.float64))
+    out = {k: {"mean": v, "std": None, "folds": None, "source": "oof"}
            for k, v in scores.items()}
     out[run.metric]["mean"] = _round(ens.score)     # the selection's own figure
     return out
@@ -338,19 +335,28 @@ def _holdout_scores(run: Run, model) -> dict:
 
 
 def _scores_on(run: Run, model, rows) -> dict:
-    from metabase import aligned_proba, score_all
+    from metabase import aligned_proba
+
+    Xh, yh = rows
+    if run.problem.task == "classification":
+        predictions = aligned_proba(model, Xh, run.problem.classes)
+    else:
+        predictions = model.predict(Xh)
+    return {**_scores(run, yh, predictions), "rows": int(len(yh))}
+
+
+def _scores(run: Run, y, predictions) -> dict:
+    """Every metric of the task, rounded, for ``predictions`` of ``y`` (probabilities,
+    rows x classes, or values)."""
+    from metabase import score_all
 
     task, classes = run.problem.task, run.problem.classes
-    Xh, yh = rows
     if task == "classification":
-        proba = aligned_proba(model, Xh, classes)
-        pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+        proba, pred = predictions, np.asarray(classes, dtype=object)[predictions.argmax(axis=1)]
     else:
-        proba, pred = None, model.predict(Xh)
-    scores = score_all(metrics_for(task), yh, pred, proba, classes)
-    out = {k: _round(v) for k, v in scores.items()}
-    out["rows"] = int(len(yh))
-    return out
+        proba, pred = None, predictions
+    return {k: _round(v) for k, v in score_all(metrics_for(task), y, pred, proba,
+                                                classes).items()}
 
 
 def _round(v):

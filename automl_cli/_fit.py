@@ -158,9 +158,6 @@ def _search_context(run: Run) -> tuple[TrialContext, bool]:
     check rows are set apart (``run``)."""
     options, problem = run.options, run.problem
     bagged = bagging(options.final_model, options.time_budget)
-    if bagged and options.search_eval == "holdout":
-        raise DataError("--final-model bag needs the k fold models of a cross-validated "
-                        "search: use --search-eval cv or auto")
     mode = search_eval(options.search_eval, len(run.y), options.time_budget, bagged)
     cap, train = search_rows(mode, len(run.y), options.time_budget)
     idx = _search_rows(run.y, problem, options.seed, run.notes, cap)
@@ -233,7 +230,7 @@ def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> Search
     run.log(f"search: {run.metric} by {run.screening}")
     t1 = time.perf_counter()
     plan = SearchPlan(run.metric, run.budget, run.options.max_trials, costs.reserve,
-                      ctx.folds, tuple(fallback_candidates(ctx.task)), costs.refit_if_best)
+                      ctx.folds, tuple(fallback_candidates(ctx.task)), costs.refit_factor)
     pool = _make_pool(run.options, ctx, run.log)
     try:
         result = search(candidates, pool, plan, run.log)

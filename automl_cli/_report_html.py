@@ -263,11 +263,11 @@ def _model(inputs: ReportInputs) -> str:
         return out[0] + ("<p>This model directory holds no out-of-fold predictions (saved "
                          "by an earlier automl, or the fit was interrupted).</p>")
     y, p = oof["y"], oof["predictions"]
-    folds = (m.get("options") or {}).get("cv")
+    scored_by = (m.get("search") or {}).get("scored_by") or \
+        f"{(m.get('options') or {}).get('cv')}-fold cross-validation"
     out.append(f"<p class='note'>From the saved blend's <b>out-of-fold</b> predictions on "
-               f"the {len(y)} search rows ({folds}-fold cross-validation: each row is "
-               "predicted by models fitted without it), never from rows a model was "
-               "fitted on.</p>")
+               f"{len(y)} search rows (by {html.escape(scored_by)}: each row is predicted "
+               "by models fitted without it), never from rows a model was fitted on.</p>")
     if m.get("classes") is not None:
         classes = m["classes"]
         y = y.astype(int)

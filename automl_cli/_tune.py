@@ -77,13 +77,13 @@ class SearchPlan:
     reserve: Callable[[Trial | None], float] = lambda best: 0.0
     folds: int = 5
     fallbacks: tuple = ()
-    #: ``refit(config, trial_seconds)``: seconds of the config's fit on all rows after
-    #: the search, should its trial become the best. A candidate is not started when its
-    #: expected trial and refit together exceed the time left: on a table scored by a
-    #: holdout, one fit per trial makes a costly config's trial affordable where its
-    #: refit on several times the rows is not (ailerons at 10 s: a 3 s extra-trees trial,
-    #: its refit timed out and the run ended over its bound).
-    refit: Callable[[dict, float], float] = lambda config, seconds: 0.0
+    #: ``refit_factor(config)``: seconds of the config's fit on all rows after the search
+    #: (should its trial become the best) per second of its trial. A trial's deadline
+    #: keeps its own refit in the time left, and a candidate expected to overrun it is
+    #: skipped: on a table scored by a holdout, one fit per trial makes a costly config's
+    #: trial affordable where its refit on several times the rows is not (ailerons at
+    #: 10 s: a 2.8 s extra-trees trial, its refit timed out, the run ended over its bound).
+    refit_factor: Callable[[dict], float] = lambda config: 0.0
 
 
 def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchResult:
@@ -132,11 +132,12 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                 except StopIteration:
                     result.stopped_by, exhausted = "no more candidates", True
                     break
+                if timeout is not None:
+                    timeout = min(timeout, budget.timeout() / (1 + plan.refit_factor(config)))
                 guess = None
                 if predicted is not None:
                     guess = predicted * folds * (float(np.median(ratios)) if ratios else 1.0)
-                    if timeout is not None and (guess > timeout or guess + plan.refit(
-                            config, guess) > budget.timeout()):
+                    if timeout is not None and guess > timeout:
                         result.skipped.append({"config": config, "source": source,
                                                "expected_seconds": round(guess, 2)})
                         continue

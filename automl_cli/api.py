@@ -92,6 +92,9 @@ def _check_ranges(o: dict) -> None:
     for name, ok, what in checks:
         if not ok:
             raise ValueError(f"{name}={o[name]!r}: must be {what}")
+    if o["final_model"] == "bag" and o["search_eval"] == "holdout":
+        raise ValueError("final_model='bag' needs the k fold models of a cross-validated "
+                         "search: use search_eval='cv' or 'auto'")
 
 
 def read_problem(data, target, task: str, sheet, log, metric=None):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from automl_cli._calibrate import MIN_GAIN, calibrated, fit_temperature, scaled
+from automl_cli._calibrate import calibrated, fit_temperature, scaled
 
 
 def _draw(n=3000, seed=0, sharpen=1.0):
@@ -24,10 +24,15 @@ def test_overconfident_probabilities_get_a_temperature_that_softens_them():
     assert beta is not None and beta == pytest.approx(1 / 3, rel=0.15)
 
 
-def test_calibrated_probabilities_are_left_alone():
+def test_calibrated_probabilities_are_left_alone(monkeypatch):
+    import automl_cli._calibrate as calibrate
+
     proba, y = _draw(sharpen=1.0)
     assert fit_temperature(proba, y, ["a", "b", "c"]) is None      # gain < MIN_GAIN
-    assert MIN_GAIN > 0
+    # what left them alone is the threshold: without it, a temperature near 1 is fitted
+    monkeypatch.setattr(calibrate, "MIN_GAIN", 0.0)
+    beta = fit_temperature(proba, y, ["a", "b", "c"])
+    assert beta is not None and beta == pytest.approx(1.0, abs=0.15)
 
 
 def test_the_calibrated_model_is_sklearn_own_and_saves_as_it_predicts(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from automl_cli._errors import DataError
 from automl_cli._fidelity import (HOLDOUT_MIN_ROWS, VALID_ROWS, VALID_SHARE, scored_rows,
                                   search_eval, search_rows, search_splits)
 from automl_cli._fit import FitOptions, fit
@@ -102,6 +101,14 @@ def test_cross_validated_search_predicts_every_row():
     assert len(result.oof["y"]) == 600
 
 
-def test_bagging_a_holdout_search_is_refused_in_one_line():
-    with pytest.raises(DataError, match="--search-eval cv"):
-        _fit(_frame(), search_eval="holdout", final_model="bag")
+def test_bagging_a_holdout_search_is_refused_in_one_line(run, tmp_path):
+    from automl_cli import api
+
+    with pytest.raises(ValueError, match="search_eval='cv'"):
+        api.fit_options({"search_eval": "holdout", "final_model": "bag"})
+    data = tmp_path / "t.csv"
+    _frame(60).to_csv(data, index=False)
+    res = run("fit", data, "--search-eval", "holdout", "--final-model", "bag",
+              "-o", tmp_path / "m")
+    assert res.exit_code == 2 and "--search-eval cv or auto" in res.output
+    assert not (tmp_path / "m").exists()

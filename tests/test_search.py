@@ -56,21 +56,26 @@ def test_predicted_overrun_is_skipped_and_listed():
     assert res.skipped[0]["config"]["family"] == "svm" and res.skipped[0]["expected_seconds"] > 30
 
 
-def test_a_candidate_whose_refit_would_not_fit_is_skipped():
-    # one fit per trial (a holdout): an et trial of 2 s fits in 30 s, but its refit on 4x
-    # the rows (2 s x 4 x 1.2) would not fit after it: skipped, as its trial alone is not
-    pool = InlinePool(_runner({"hgb": ("ok", 0.9), "et": ("ok", 0.99)}))
+def test_a_trial_keeps_its_own_refit_in_the_time_left():
+    # one fit per trial (a holdout) on a quarter of the rows: its refit costs 4 x 1.2
+    # times the trial. An et trial expected at 8 s fits in the 30 s budget, but with its
+    # refit (38 s more) it does not: skipped; every trial's deadline leaves room for its
+    # refit (30 / 5.8 = 5.2 s)
+    deadlines = []
+
+    def run(trial, timeout, cancel):
+        deadlines.append(timeout)
+        return _runner({"hgb": ("ok", 0.9), "et": ("ok", 0.99)})(trial, timeout, cancel)
+
     cands = [({"family": "et", "params": {}}, "recommended", 8.0),
              ({"family": "hgb", "params": {}}, "recommended", 0.01)]
-
-    def refit(config, seconds):
-        return seconds * 4 * 1.2
-
-    res = _search(cands, pool, "roc_auc", Budget(30), None, lambda b: 0.0, folds=1,
-                  refit=refit)
+    res = _search(cands, InlinePool(run), "roc_auc", Budget(30), None, lambda b: 0.0,
+                  folds=1, refit_factor=lambda config: 4 * 1.2)
     assert [t.config["family"] for t in res.trials] == ["hgb"]
     assert res.skipped[0]["config"]["family"] == "et"
-    res = _search(cands, pool, "roc_auc", Budget(30), None, lambda b: 0.0, folds=1)
+    assert deadlines[0] <= 30 / 5.8 + 1e-6
+    res = _search(cands, InlinePool(run), "roc_auc", Budget(30), None, lambda b: 0.0,
+                  folds=1)
     assert [t.config["family"] for t in res.trials] == ["et", "hgb"]
 
 

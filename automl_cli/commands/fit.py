@@ -93,6 +93,9 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     log = Progress(quiet)
     check_platform("automl fit")
     check_output_dir(output, force)
+    if final_model == "bag" and search_eval == "holdout":
+        raise click.UsageError("--final-model bag needs the k fold models of a "
+                               "cross-validated search: use --search-eval cv or auto")
     # the Python API's own steps (automl_cli.api): one way to fit and save a model
     opts, _ = api.fit_options(dict(
         metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv, seed=seed,
