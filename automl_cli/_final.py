@@ -39,6 +39,24 @@ def bag_reserve(budget: float | None) -> float:
 #: 16,000-row fold in 0.48 s, 1,000,000 rows in 15.7 s). An underestimate is safe: the first
 #: refit that does not finish falls back to its fold models.
 REFIT_EXPONENT = {"hgb": 0.85}
+#: A refit is given up for the fold models (see ``Costs.reserve``) only when expected to
+#: take this many times the time it could have: the estimate is pessimistic for gradient
+#: boosting on a few thousand rows (pendigits at 10 s: 6.4-8.1 s expected, 4.0 s taken),
+#: and a refit that times out still falls back to them.
+UNAFFORDABLE = 1.5
+#: Seconds kept to save a first member's fold models when its refit cannot finish: skops
+#: writes a fitted model at a cost per tree (measured on 3,200 x 40: extra trees 4-7 ms per
+#: tree, random forest 2 ms, a boosting round of one class 0.3 ms).
+FOLD_SAVE, SAVE_PER_TREE, SAVE_PER_ROUND = 0.5, 0.007, 0.0005
+
+
+def fold_save_seconds(config: dict, n_classes: int) -> float:
+    """Expected seconds to save a trial's fold models (see :data:`FOLD_SAVE`)."""
+    params = config["params"]
+    trees = params.get("n_estimators", 0) * SAVE_PER_TREE
+    rounds = params.get("max_iter", 0) * max(1, n_classes if n_classes > 2 else 1) \
+        * SAVE_PER_ROUND if config["family"] == "hgb" else 0.0
+    return FOLD_SAVE + trees + rounds
 #: Refits of the best so far kept in reserve on a table scored on rows set apart (its
 #: estimate has a 1.2 margin already; the million-row bench at 1.5 left 13 s of 60 idle)
 CHECK_MARGIN = 1.1
@@ -81,8 +99,13 @@ class Costs:
     bagged: bool = False        # members are bagged (no final evaluation: see ``finish``)
     budget: float | None = None  # the time budget, seconds
     check: bool = False         # scored on set-apart rows (no final cross-validation)
+    n_classes: int = 0          # classes of the task (0: regression)
 
     def per_fit(self, trial: Trial) -> float:
+        if self.folds == 1 and math.isfinite(trial.fold_fit_time):
+            # a holdout trial's seconds are mostly its predictions of up to 5,000 rows
+            # (more than it trains on, at short budgets): its fit time, and a process start
+            return self.refit_seconds(trial.config, trial.fold_fit_time + 0.1)
         return self.refit_seconds(trial.config, trial.elapsed)
 
     def refit_seconds(self, config: dict, trial_seconds: float) -> float:
@@ -99,17 +122,25 @@ class Costs:
         the best (the search's deadlines, see ``_tune.SearchPlan``): none when bagged."""
         return 0.0 if self.bagged else self._per_trial_second(config)
 
-    def reserve(self, best: Trial | None) -> float:
+    def reserve(self, best: Trial | None, left: float = math.inf) -> float:
         # keep time for the refit of the best so far and then for a final evaluation of
         # at least 5 folds (more if time is left), or for the other members' refits;
-        # bagged, only for assembling (or for the best's refit if its models were too big)
+        # bagged, only for assembling (or for the best's refit if its models were too big).
+        # On a sampled table (check rows), a best whose refit no longer fits in the ``left``
+        # seconds has its fold models to fall back on: only their save is kept, and the
+        # search goes on (a cheaper config may still be refitted in time)
         if best is None:
             return SAVE_RESERVE
         if self.bagged:
             save = bag_reserve(self.budget)
             return save + (0 if best.models is not None else self.per_fit(best) * 2)
         if self.check:
-            return self.per_fit(best) * CHECK_MARGIN + SAVE_RESERVE
+            refit = self.per_fit(best) * CHECK_MARGIN + SAVE_RESERVE
+            # the first refit may use the bound's slack (``Budget.grace_timeout``)
+            slack = 0.05 * self.budget + 1.0 if self.budget else 0.0
+            if refit > UNAFFORDABLE * (left + slack) and best.models:
+                return fold_save_seconds(best.config, self.n_classes) + SAVE_RESERVE
+            return refit
         return self.per_fit(best) * (min(self.final_folds, 5) + 2) + SAVE_RESERVE
 
 
@@ -243,8 +274,20 @@ def _final_members(run: Run, ens: Ensemble, costs: Costs) -> list:
             run.notes.append(f"ensemble: trial {trial.number} left out (no time to "
                              + ("save it)" if models is not None else "refit it on all rows)"))
             continue
+        if models is None and not fitted and trial.models is not None and left is not None \
+                and refit > UNAFFORDABLE * run.budget.grace_timeout(
+                    SAVE_RESERVE + fold_save_seconds(trial.config, costs.n_classes)):
+            # its refit cannot finish (the search went on past it, see ``Costs.reserve``):
+            # its fold models now, rather than after a refit that times out
+            models = _bagged(run, trial)
+            if models is not None:
+                run.notes.append(f"trial {trial.number}'s refit on all rows would not finish "
+                                 f"(about {refit:.1f} s): the model is its {len(models)} "
+                                 "fold model(s), trained on the search rows")
         if models is None:
-            timeout = run.budget.grace_timeout(SAVE_RESERVE) if not fitted else left
+            # the first refit may use the bound's slack, less its model's save
+            timeout = run.budget.grace_timeout(SAVE_RESERVE + fold_save_seconds(
+                trial.config, costs.n_classes)) if not fitted else left
             fallback = None if fitted else (lambda t=trial: _bagged(run, t))
             models = _refit(run, trial, timeout, fallback)
             if models is None:

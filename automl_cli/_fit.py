@@ -98,7 +98,8 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
     final_splits = make_splits(run.y, problem.task, options.cv, options.repeats,
                                options.seed + 7919)
     costs = Costs(ctx.folds, len(run.y) / max(1, ctx.fit_rows), len(final_splits),
-                  bagged, options.time_budget, run.check is not None)
+                  bagged, options.time_budget, run.check is not None,
+                  len(problem.classes or []))
     advice = None
     if candidates is None:
         candidates, advice = _candidates(run, ctx)
@@ -229,7 +230,8 @@ def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> Search
     """The search, on the pool the options ask for; raises when it found no model."""
     run.log(f"search: {run.metric} by {run.screening}")
     t1 = time.perf_counter()
-    plan = SearchPlan(run.metric, run.budget, run.options.max_trials, costs.reserve,
+    plan = SearchPlan(run.metric, run.budget, run.options.max_trials,
+                      lambda best: costs.reserve(best, run.budget.left),
                       ctx.folds, tuple(fallback_candidates(ctx.task)), costs.refit_factor)
     pool = _make_pool(run.options, ctx, run.log)
     try:

@@ -59,24 +59,29 @@ def test_predicted_overrun_is_skipped_and_listed():
 def test_a_trial_keeps_its_own_refit_in_the_time_left():
     # one fit per trial (a holdout) on a quarter of the rows: its refit costs 4 x 1.2
     # times the trial. An et trial expected at 8 s fits in the 30 s budget, but with its
-    # refit (38 s more) it does not: skipped; every trial's deadline leaves room for its
-    # refit (30 / 5.8 = 5.2 s)
+    # refit (38 s more) it does not: skipped. Once a model exists, every trial's deadline
+    # leaves room for its refit (30 / 5.8 = 5.2 s); the first model's trial keeps its
+    # share of the time (killed, it would leave no model)
     deadlines = []
 
     def run(trial, timeout, cancel):
         deadlines.append(timeout)
-        return _runner({"hgb": ("ok", 0.9), "et": ("ok", 0.99)})(trial, timeout, cancel)
+        return _runner({"hgb": ("ok", 0.9), "et": ("ok", 0.99),
+                        "rf": ("ok", 0.95)})(trial, timeout, cancel)
 
     cands = [({"family": "et", "params": {}}, "recommended", 8.0),
-             ({"family": "hgb", "params": {}}, "recommended", 0.01)]
+             ({"family": "hgb", "params": {}}, "recommended", 0.01),
+             ({"family": "rf", "params": {}}, "recommended", None)]
     res = _search(cands, InlinePool(run), "roc_auc", Budget(30), None, lambda b: 0.0,
                   folds=1, refit_factor=lambda config: 4 * 1.2)
-    assert [t.config["family"] for t in res.trials] == ["hgb"]
+    assert [t.config["family"] for t in res.trials] == ["hgb", "rf"]
     assert res.skipped[0]["config"]["family"] == "et"
-    assert deadlines[0] <= 30 / 5.8 + 1e-6
+    assert deadlines[0] > 30 / 5.8 and deadlines[1] <= 30 / 5.8 + 1e-6
+    deadlines.clear()
     res = _search(cands, InlinePool(run), "roc_auc", Budget(30), None, lambda b: 0.0,
                   folds=1)
-    assert [t.config["family"] for t in res.trials] == ["et", "hgb"]
+    assert [t.config["family"] for t in res.trials] == ["et", "hgb", "rf"]
+    assert deadlines[2] > 30 / 5.8
 
 
 def test_loss_metric_prefers_lower():
