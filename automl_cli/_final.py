@@ -39,15 +39,21 @@ def bag_reserve(budget: float | None) -> float:
 #: 16,000-row fold in 0.48 s, 1,000,000 rows in 15.7 s). An underestimate is safe: the first
 #: refit that does not finish falls back to its fold models.
 REFIT_EXPONENT = {"hgb": 0.85}
+#: ... but from a trial on fewer than SMALL_FIT_ROWS rows its rounds' fixed costs weigh
+#: more, and the growth is slower still (a 3,200-row holdout trial's fit of 0.3 s, its
+#: refit on 90,000 rows about 2 s: an exponent of 0.57; pendigits 3,200 -> 9,900: 0.3-0.4).
+SMALL_FIT_ROWS, SMALL_REFIT_EXPONENT = 10000, {"hgb": 0.6}
 #: A refit is given up for the fold models (see ``Costs.reserve``) only when expected to
 #: take this many times the time it could have: the estimate is pessimistic for gradient
 #: boosting on a few thousand rows (pendigits at 10 s: 6.4-8.1 s expected, 4.0 s taken),
 #: and a refit that times out still falls back to them.
 UNAFFORDABLE = 1.5
-#: Seconds kept to save a first member's fold models when its refit cannot finish: skops
-#: writes a fitted model at a cost per tree (measured on 3,200 x 40: extra trees 4-7 ms per
-#: tree, random forest 2 ms, a boosting round of one class 0.3 ms).
-FOLD_SAVE, SAVE_PER_TREE, SAVE_PER_ROUND = 0.5, 0.007, 0.0005
+#: Seconds kept to save a first member's model (its fold models when its refit cannot
+#: finish, or its refit): skops writes a fitted model at a cost per tree (dumps measured on
+#: 3,200 x 40: extra trees 4-7 ms per tree, random forest 2 ms; a boosting round of one
+#: class 0.3 ms, 1.5 ms in a whole save of a blend with the class priors and temperature:
+#: pendigits' 204 rounds x 10 classes took about 3 s and ended a 10 s run at 13.5 s).
+FOLD_SAVE, SAVE_PER_TREE, SAVE_PER_ROUND = 0.5, 0.007, 0.0015
 
 
 def fold_save_seconds(config: dict, n_classes: int) -> float:
@@ -100,6 +106,7 @@ class Costs:
     budget: float | None = None  # the time budget, seconds
     check: bool = False         # scored on set-apart rows (no final cross-validation)
     n_classes: int = 0          # classes of the task (0: regression)
+    fit_rows: int = SMALL_FIT_ROWS  # rows a trial's fit is scaled from (``TrialContext``)
 
     def per_fit(self, trial: Trial) -> float:
         if self.folds == 1 and math.isfinite(trial.fold_fit_time):
@@ -114,7 +121,8 @@ class Costs:
         return trial_seconds * self._per_trial_second(config) + 0.05
 
     def _per_trial_second(self, config: dict) -> float:
-        growth = self.scale ** REFIT_EXPONENT.get(config["family"], 1.0)
+        exponents = SMALL_REFIT_EXPONENT if self.fit_rows < SMALL_FIT_ROWS else REFIT_EXPONENT
+        growth = self.scale ** exponents.get(config["family"], 1.0)
         return growth * 1.2 / self.folds
 
     def refit_factor(self, config: dict) -> float:

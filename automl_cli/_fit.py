@@ -99,7 +99,7 @@ def fit(problem: Problem, options: FitOptions, candidates=None, log=lambda m: No
                                options.seed + 7919)
     costs = Costs(ctx.folds, len(run.y) / max(1, ctx.fit_rows), len(final_splits),
                   bagged, options.time_budget, run.check is not None,
-                  len(problem.classes or []))
+                  len(problem.classes or []), ctx.fit_rows)
     advice = None
     if candidates is None:
         candidates, advice = _candidates(run, ctx)

@@ -23,6 +23,12 @@ FIRST_MODEL_SHARE = 0.6
 #: Share of the whole budget that a trial may take once a model exists: one slow
 #: recommended config (a kernel SVM on a large sample) must not take the rest of it.
 TRIAL_SHARE = 0.35
+#: Once a model exists, a candidate whose deadline (kept short by its refit, see
+#: ``SearchPlan.refit_factor``) is below this is skipped rather than started and killed;
+#: after MAX_SKIPS such skips in a row the search stops (a generator of local steps and
+#: random configs never ends).
+MIN_TRIAL_SECONDS = 0.3
+MAX_SKIPS = 50
 #: Kernel SVMs cost n² to n³: not tried on larger (search) tables.
 MAX_SVM_ROWS = 10000
 #: The family whose defaults run second in a warm-started search (see ``warm_candidates``).
@@ -108,7 +114,7 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
     ratios: list[float] = []
     expected: dict[int, float] = {}
     pending: set = set()
-    number = 0
+    number = skips = 0
     source_iter = iter(candidates(result) if callable(candidates) else candidates)
     exhausted = False
     try:
@@ -139,6 +145,14 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                 if timeout is not None and result.best is not None:
                     # (the first model's trial keeps its share: killed, it leaves none)
                     timeout = min(timeout, budget.timeout() / (1 + factor))
+                    if timeout < MIN_TRIAL_SECONDS:
+                        # too short to finish: skipped, not started and killed
+                        result.skipped.append({"config": config, "source": source,
+                                               "expected_seconds": None})
+                        skips += 1
+                        if skips >= MAX_SKIPS:
+                            result.stopped_by, exhausted = "time budget", True
+                        continue
                 guess = None
                 if predicted is not None:
                     guess = predicted * folds * (float(np.median(ratios)) if ratios else 1.0)
@@ -147,7 +161,7 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                         result.skipped.append({"config": config, "source": source,
                                                "expected_seconds": round(guess, 2)})
                         continue
-                number += 1
+                number, skips = number + 1, 0
                 expected[number] = guess
                 pending.add(pool.submit(Trial(number, config, source), timeout))
             if not pending:

@@ -112,3 +112,41 @@ def test_bagging_a_holdout_search_is_refused_in_one_line(run, tmp_path):
               "-o", tmp_path / "m")
     assert res.exit_code == 2 and "--search-eval cv or auto" in res.output
     assert not (tmp_path / "m").exists()
+
+
+def _trial(family, params, elapsed, fit_time, models=b"m"):
+    from automl_cli._trial import Trial
+
+    t = Trial(1, {"family": family, "params": params}, "recommended", status="ok",
+              elapsed=elapsed, fold_fit_time=fit_time)
+    t.models = models
+    return t
+
+
+def test_a_holdout_trial_s_refit_is_estimated_from_its_fit_time():
+    from automl_cli._final import Costs
+
+    costs = Costs(folds=1, scale=3.0, final_folds=10, check=True)
+    # 0.5 s of fitting, 2 s in all (its predictions of 5,000 rows): the fit time counts
+    t = _trial("et", {"n_estimators": 100}, elapsed=2.0, fit_time=0.5)
+    assert costs.per_fit(t) == pytest.approx(0.6 * 3.0 * 1.2 + 0.05)
+    cv = Costs(folds=5, scale=3.0, final_folds=10, check=True)
+    assert cv.per_fit(t) == pytest.approx(2.0 / 5 * 3.0 * 1.2 + 0.05)
+
+
+def test_a_best_whose_refit_cannot_fit_keeps_only_its_fold_models_save():
+    from automl_cli._final import SAVE_RESERVE, Costs, fold_save_seconds
+
+    costs = Costs(folds=1, scale=3.0, final_folds=10, budget=10.0, check=True)
+    t = _trial("et", {"n_estimators": 349}, elapsed=3.0, fit_time=2.8)
+    refit = costs.per_fit(t) * 1.1 + SAVE_RESERVE                  # about 11 s
+    assert costs.reserve(t, left=9.0) == pytest.approx(refit)      # it still fits
+    save = fold_save_seconds(t.config, 0) + SAVE_RESERVE
+    assert costs.reserve(t, left=4.0) == pytest.approx(save)       # it cannot: go on
+    t.models = None                                                # nothing to fall back on
+    assert costs.reserve(t, left=4.0) == pytest.approx(refit)
+    # a booster's save grows with its rounds and classes, a forest's with its trees
+    assert fold_save_seconds({"family": "hgb", "params": {"max_iter": 200}}, 10) > \
+        fold_save_seconds({"family": "hgb", "params": {"max_iter": 200}}, 2)
+    assert fold_save_seconds({"family": "rf", "params": {"n_estimators": 300}}, 2) > \
+        fold_save_seconds({"family": "linear", "params": {}}, 2)

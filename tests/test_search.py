@@ -206,3 +206,25 @@ def test_a_short_budget_on_a_costly_search_starts_with_the_cheap_booster():
     plain = next(iter(default_candidates("classification", 4000, 0, cheap=True)))
     assert plain[1] == "cheap start"
     assert next(iter(default_candidates("classification", 4000, 0)))[1] == "default"
+
+
+def test_a_candidate_too_short_to_finish_is_skipped_not_started():
+    # once a model exists, a refit 100 x its trial leaves the next ones < 0.3 s: skipped,
+    # and an endless generator of them ends the search instead of looping
+    import itertools
+
+    from automl_cli._tune import MAX_SKIPS
+
+    started = []
+
+    def run(trial, timeout, cancel):
+        started.append(trial.config["family"])
+        return _runner({"hgb": ("ok", 0.9), "rf": ("ok", 0.95)})(trial, timeout, cancel)
+
+    cands = itertools.chain([({"family": "hgb", "params": {}}, "recommended", None)],
+                            itertools.repeat(({"family": "rf", "params": {}}, "local", None)))
+    res = _search(cands, InlinePool(run), "roc_auc", Budget(10), None, lambda b: 0.0,
+                  folds=1, refit_factor=lambda config: 0.0 if config["family"] == "hgb"
+                  else 100.0)
+    assert started == ["hgb"] and len(res.skipped) == MAX_SKIPS
+    assert res.stopped_by == "time budget"
