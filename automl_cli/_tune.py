@@ -98,15 +98,14 @@ class SearchPlan:
 def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchResult:
     """Evaluate candidates until the budget, the trial count or the list ends.
 
-    ``candidates`` is an iterable of ``(config, source, predicted_fit_seconds)``
-    or a function of the running ``SearchResult`` returning one (so a local
-    search can follow the best so far). ``pool`` runs up to ``pool.slots``
-    trials at once (see ``_pool``). A trial gets at most the time left beyond
-    ``plan.reserve(best)``, and is not started when its predicted time (from the
-    metabase, corrected by the trials measured so far) does not fit. When a
-    trial times out before any has succeeded, the ``plan.fallbacks`` (cheap configs)
-    go next, so that a table too large for the budget still gets a model.
-    """
+    ``candidates`` is an iterable of ``(config, source, predicted_fit_seconds)`` or a
+    function of the running ``SearchResult`` returning one (so a local search can follow
+    the best so far). ``pool`` runs up to ``pool.slots`` trials at once (``_pool``). A
+    trial gets at most the time left beyond ``plan.reserve(best)`` (and its own refit,
+    see ``SearchPlan``), and is not started when its predicted time (from the metabase,
+    corrected by the trials so far) does not fit. When a trial times out before any has
+    succeeded, ``plan.fallbacks`` (cheap configs) go next: a table too large for the
+    budget still gets a model."""
     result = SearchResult()
     better = METRICS[plan.metric].better
     budget, max_trials, folds = plan.budget, plan.max_trials, plan.folds
@@ -123,36 +122,27 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                 if max_trials is not None and number >= max_trials:
                     result.stopped_by, exhausted = "max-trials", True
                     break
-                timeout = budget.timeout(plan.reserve(result.best))
+                timeout = _share(plan, result)
                 if timeout is not None and timeout < 0.2:
                     result.stopped_by, exhausted = "time budget", True
                     break
-                if timeout is not None and result.best is None:
-                    # no model yet: one slow trial must not take the whole budget
-                    timeout = max(0.2, timeout * FIRST_MODEL_SHARE)
-                elif timeout is not None:
-                    timeout = min(timeout, max(1.0, TRIAL_SHARE * budget.seconds))
+                fallback = result.best is None and fallbacks and any(
+                    t.status == "timeout" for t in result.trials)
                 try:
-                    if result.best is None and fallbacks and any(
-                            t.status == "timeout" for t in result.trials):
-                        config, source, predicted = fallbacks.pop(0)
-                    else:
-                        config, source, predicted = next(source_iter)
+                    config, source, predicted = fallbacks.pop(0) if fallback else \
+                        next(source_iter)
                 except StopIteration:
                     result.stopped_by, exhausted = "no more candidates", True
                     break
-                factor = plan.refit_factor(config)
-                if timeout is not None and result.best is not None:
-                    # (the first model's trial keeps its share: killed, it leaves none)
-                    timeout = min(timeout, budget.timeout() / (1 + factor))
-                    if timeout < MIN_TRIAL_SECONDS:
-                        # too short to finish: skipped, not started and killed
-                        result.skipped.append({"config": config, "source": source,
-                                               "expected_seconds": None})
-                        skips += 1
-                        if skips >= MAX_SKIPS:
-                            result.stopped_by, exhausted = "time budget", True
-                        continue
+                factor, timeout = plan.refit_factor(config), _capped(plan, result, config, timeout)
+                if timeout is not None and timeout < MIN_TRIAL_SECONDS:
+                    # too short to finish: skipped, not started and killed
+                    result.skipped.append({"config": config, "source": source,
+                                           "expected_seconds": None})
+                    skips += 1
+                    result.stopped_by, exhausted = ("time budget", True) if \
+                        skips >= MAX_SKIPS else (result.stopped_by, False)
+                    continue
                 guess = None
                 if predicted is not None:
                     guess = predicted * folds * (float(np.median(ratios)) if ratios else 1.0)
@@ -184,6 +174,27 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
         pool.cancel_all(pending)
     result.trials.sort(key=lambda t: t.number)
     return result
+
+
+def _share(plan: SearchPlan, result: SearchResult) -> float | None:
+    """The most the next trial may take (before its own refit is considered), or None."""
+    budget = plan.budget
+    timeout = budget.timeout(plan.reserve(result.best))
+    if timeout is None or timeout < 0.2:
+        return timeout
+    if result.best is None:
+        # no model yet: one slow trial must not take the whole budget
+        return max(0.2, timeout * FIRST_MODEL_SHARE)
+    return min(timeout, max(1.0, TRIAL_SHARE * budget.seconds))
+
+
+def _capped(plan: SearchPlan, result: SearchResult, config: dict, timeout):
+    """``timeout``, less the room for the config's own refit once a model exists (see
+    ``SearchPlan.refit_factor``; the first model's trial keeps its share: killed, it
+    leaves none)."""
+    if timeout is None or result.best is None:
+        return timeout
+    return min(timeout, plan.budget.timeout() / (1 + plan.refit_factor(config)))
 
 
 def _trial_line(trial: Trial, best: Trial | None, budget) -> str:

@@ -62,10 +62,15 @@ def measure(path: Path, budget: float, tmp: Path) -> dict:
 
 def summary() -> None:
     rows = [json.loads(line) for line in OUT.read_text().splitlines()] if OUT.exists() else []
-    cols = ["trials", "startup_read", *PHASES, "save", "wall", "trials_per_s"]
-    print(f"{'label':<10} {'table':<9} {'budget':>6} " + " ".join(f"{c[:9]:>9}" for c in cols))
+    cols = ["trials", "ok_trials", "startup_read", *PHASES, "save", "wall", "trials_per_s",
+            "ok_per_s"]
     for r in rows:
-        print(f"{r['label']:<10} {r['table']:<9} {r['budget']:>6g} "
+        # successful trials per second of search: a trial started and killed buys nothing
+        if r.get("ok_trials") is not None and r.get("search"):
+            r["ok_per_s"] = round(r["ok_trials"] / max(r["search"], 1e-9), 2)
+    print(f"{'label':<14} {'table':<9} {'budget':>6} " + " ".join(f"{c[:9]:>9}" for c in cols))
+    for r in rows:
+        print(f"{r['label']:<14} {r['table']:<9} {r['budget']:>6g} "
               + " ".join(f"{r.get(c, '-')!s:>9}" for c in cols))
 
 
