@@ -63,6 +63,8 @@ def fold_save_seconds(config: dict, n_classes: int) -> float:
     rounds = params.get("max_iter", 0) * max(1, n_classes if n_classes > 2 else 1) \
         * SAVE_PER_ROUND if config["family"] == "hgb" else 0.0
     return FOLD_SAVE + trees + rounds
+
+
 #: Refits of the best so far kept in reserve on a table scored on rows set apart (its
 #: estimate has a 1.2 margin already; the million-row bench at 1.5 left 13 s of 60 idle)
 CHECK_MARGIN = 1.1
