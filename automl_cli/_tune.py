@@ -134,7 +134,8 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                 except StopIteration:
                     result.stopped_by, exhausted = "no more candidates", True
                     break
-                factor, timeout = plan.refit_factor(config), _capped(plan, result, config, timeout)
+                factor = plan.refit_factor(config)
+                timeout = _capped(plan, result, factor, timeout)
                 if timeout is not None and timeout < MIN_TRIAL_SECONDS:
                     # too short to finish: skipped, not started and killed
                     result.skipped.append({"config": config, "source": source,
@@ -188,13 +189,14 @@ def _share(plan: SearchPlan, result: SearchResult) -> float | None:
     return min(timeout, max(1.0, TRIAL_SHARE * budget.seconds))
 
 
-def _capped(plan: SearchPlan, result: SearchResult, config: dict, timeout):
-    """``timeout``, less the room for the config's own refit once a model exists (see
+def _capped(plan: SearchPlan, result: SearchResult, factor: float, timeout):
+    """``timeout``, less the room for the config's own refit (``factor`` seconds per second
+    of its trial) once a model exists (see
     ``SearchPlan.refit_factor``; the first model's trial keeps its share: killed, it
     leaves none)."""
     if timeout is None or result.best is None:
         return timeout
-    return min(timeout, plan.budget.timeout() / (1 + plan.refit_factor(config)))
+    return min(timeout, plan.budget.timeout() / (1 + factor))
 
 
 def _trial_line(trial: Trial, best: Trial | None, budget) -> str:

@@ -77,6 +77,8 @@ def fit_options(options: dict):
 
 def _check_ranges(o: dict) -> None:
     """The CLI's bounds on the numeric options."""
+    from ._fidelity import CHOICES
+
     checks = [("cv", 2 <= o["cv"] <= 20, "between 2 and 20"),
               ("holdout", 0 <= o["holdout"] < 0.5, "at least 0 and below 0.5"),
               ("seed", o["seed"] >= 0, "at least 0"),
@@ -84,8 +86,7 @@ def _check_ranges(o: dict) -> None:
               ("ensemble_size", o["ensemble_size"] >= 1, "at least 1"),
               ("final_model", o["final_model"] in ("auto", "bag", "refit"),
                "auto, bag or refit"),
-              ("search_eval", o["search_eval"] in ("auto", "cv", "holdout"),
-               "auto, cv or holdout"),
+              ("search_eval", o["search_eval"] in CHOICES, "auto, cv or holdout"),
               ("max_trials", o["max_trials"] is None or o["max_trials"] >= 1, "at least 1"),
               ("task", o["task"] in ("auto", "classification", "regression"),
                "auto, classification or regression")]

@@ -43,6 +43,16 @@ def run():
     return _run
 
 
+def signal_frame(n: int = 240, seed: int = 3) -> pd.DataFrame:
+    """:func:`mixed_frame` with a binary target ``y`` ("yes"/"no") that its ``x1`` and
+    ``x2`` predict, with noise."""
+    frame = mixed_frame(n=n, seed=seed)
+    rng = np.random.default_rng(seed)
+    logit = 1.2 * frame["x1"] + np.sin(2 * frame["x2"].fillna(5)) * 1.5
+    frame["y"] = np.where(logit + rng.normal(scale=0.6, size=n) > 0, "yes", "no")
+    return frame
+
+
 def mixed_frame(n: int = 120, seed: int = 0) -> pd.DataFrame:
     """A binary table with numeric, categorical, boolean and missing cells."""
     rng = np.random.default_rng(seed)

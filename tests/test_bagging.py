@@ -10,7 +10,7 @@ import pytest
 from automl_cli._fit import FitOptions, bagging, fit
 from automl_cli._task import make_problem
 from automl_cli._trial import Trial, prune_predictions
-from conftest import mixed_frame
+from conftest import signal_frame
 from metabase import METRICS, prepare_frame
 
 
@@ -21,11 +21,7 @@ def _fit(frame, **options):
 
 
 def _frame(n=240, seed=3):
-    frame = mixed_frame(n=n, seed=seed)
-    rng = np.random.default_rng(seed)
-    logit = 1.2 * frame["x1"] + np.sin(2 * frame["x2"].fillna(5)) * 1.5
-    frame["y"] = np.where(logit + rng.normal(scale=0.6, size=n) > 0, "yes", "no")
-    return frame
+    return signal_frame(n, seed)
 
 
 def _voters(model):

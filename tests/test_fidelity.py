@@ -10,7 +10,7 @@ from automl_cli._fidelity import (HOLDOUT_MIN_ROWS, VALID_ROWS, VALID_SHARE, sco
                                   search_eval, search_rows, search_splits)
 from automl_cli._fit import FitOptions, fit
 from automl_cli._task import make_problem
-from conftest import mixed_frame
+from conftest import signal_frame
 
 
 def test_auto_holds_out_only_on_tables_large_for_the_budget():
@@ -66,11 +66,7 @@ def test_a_holdout_of_a_tiny_table_with_many_classes_still_splits():
 
 
 def _frame(n=600, seed=3):
-    frame = mixed_frame(n=n, seed=seed)
-    rng = np.random.default_rng(seed)
-    logit = 1.2 * frame["x1"] + np.sin(2 * frame["x2"].fillna(5)) * 1.5
-    frame["y"] = np.where(logit + rng.normal(scale=0.6, size=n) > 0, "yes", "no")
-    return frame
+    return signal_frame(n, seed)
 
 
 def _fit(frame, **options):
