@@ -143,6 +143,14 @@ def _write_model(pipeline, tmp: Path) -> dict:
             "model_types": types}
 
 
+def preload_save() -> None:
+    """Import what a save needs. skops imports every scikit-learn estimator on import (a
+    second or more here); the search has this done while its first trial's child runs
+    (``metabase.while_next_child_runs``) rather than after the budget."""
+    import skops.io  # noqa: F401
+    from skops.io._utils import SaveContext, get_state  # noqa: F401
+
+
 def skops_bytes(model) -> bytes:
     """The model in skops' format, as ``skops.io.dumps`` writes it (deflate level 3: a
     tenth of the size for trees, for a load as fast) but for one thing: its

@@ -52,7 +52,8 @@ def training_profile(frame: pd.DataFrame, schema: dict, seed: int = 0) -> dict:
     # plain numeric columns are read as they are, in blocks (fast on wide tables); the
     # others go through prepare_frame, as predict will see them
     plain = [c["name"] for c in cols if c["kind"] == "numeric" and not c.get("coerce")]
-    other = [c for c in cols if c["name"] not in set(plain)]
+    fast = set(plain)
+    other = [c for c in cols if c["name"] not in fast]
     numeric, categorical = {}, {}
     any_missing = np.zeros(len(frame), dtype=bool)
     step = max(1, BLOCK_CELLS // max(len(frame), 1))

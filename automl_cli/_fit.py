@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from metabase import (METRICS, default_metric, infer_schema,
-                      make_splits, metrics_for, prepare_frame, stratified_rows)
+from metabase import (METRICS, default_metric, infer_schema, make_splits, metrics_for,
+                      prepare_frame, stratified_rows, while_next_child_runs)
 
+from ._artifact import preload_save
 from ._budget import Budget
 from ._ensemble import DEFAULT_SIZE, Ensemble, select
 from ._errors import DataError, NoModelError
@@ -210,7 +211,11 @@ def bagging(final_model: str, budget: float | None = None) -> bool:
 def _candidates(run: Run, ctx: TrialContext):
     """``(candidates, advice)``: the metabase's warm start, or defaults without it."""
     advice = None
-    if run.options.metalearning:
+    if run.options.metalearning and run.budget.left <= 0:
+        # profiling and a cold meta-model would only add to the overrun
+        run.notes.append(f"no meta-learning: the {run.budget.seconds:g} s budget was spent "
+                         f"before the search ({run.budget.elapsed:.1f} s of start-up)")
+    elif run.options.metalearning:
         advice = _advise(run.problem, run.options, run.notes, run.log, run.timings)
     rare = ctx.task == "classification" and int(
         np.unique(ctx.y, return_counts=True)[1].min()) < RARE_CLASS_ROWS
@@ -234,6 +239,7 @@ def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> Search
                       lambda best: costs.reserve(best, run.budget.left),
                       ctx.folds, tuple(fallback_candidates(ctx.task)), costs.refit_factor)
     pool = _make_pool(run.options, ctx, run.log)
+    while_next_child_runs(preload_save)
     try:
         result = search(candidates, pool, plan, run.log)
     finally:

@@ -255,7 +255,7 @@ def text_options(path: Path, gz: bool, sep: str | None) -> tuple[dict, list[str]
     if sep is None:
         sep = _sniff_delimiter(text)
     header = _header(text, sep, path)
-    dupes = sorted({c for c in header if header.count(c) > 1})
+    dupes = sorted(c for c, n in Counter(header).items() if n > 1)   # linear: wide tables
     if dupes:
         raise DataError(f"{path}: duplicate column name(s) {', '.join(map(repr, dupes))}: "
                         "rename them so each column has its own name")
@@ -370,7 +370,7 @@ def _read_arff(path: Path, gz: bool) -> Table:
 def _check_columns(table: Table) -> None:
     frame = table.frame
     cols = [str(c) for c in frame.columns]
-    dupes = sorted({c for c in cols if cols.count(c) > 1})
+    dupes = sorted(c for c, n in Counter(cols).items() if n > 1)
     if dupes:
         raise DataError(f"{table.path}: duplicate column name(s) {', '.join(map(repr, dupes))}: "
                         "rename them so each column has its own name")

@@ -9,7 +9,7 @@
 """
 
 from ._evaluate import aligned_proba, cross_validate, cross_validate_oof, fit_and_score, make_splits
-from ._isolate import Outcome, run_isolated
+from ._isolate import Outcome, run_isolated, while_next_child_runs
 from ._metafeatures import GROUPS, QUALITY_NAMES, Profile, Undefined, profile
 from ._metrics import METRICS, Metric, default_metric, kind_of, metrics_for, score_all, task_of
 from ._pipeline import build_pipeline
@@ -60,4 +60,5 @@ __all__ = [*_LAZY,
     "default_metric", "fit_and_score", "kind_of", "task_of", "get_family", "infer_schema",
     "make_splits", "metrics_for", "prepare_frame", "round_config", "run_isolated",
     "sample_config", "score_all", "unseen_categories", "validate_config",
+    "while_next_child_runs",
 ]

@@ -42,6 +42,39 @@ def _describe(exc: BaseException) -> str:
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _FORK_LOCK = threading.Lock()
 _PR_SET_PDEATHSIG = 1
+_WHILE_CHILD_RUNS: list = []
+
+
+def while_next_child_runs(fn: Callable[[], Any]) -> None:
+    """Call ``fn()`` in a thread of this process while the next forked child works.
+
+    The parent only waits on its child, so a slow step it must take anyway (an import of
+    a second or more) costs no wall time there. Forks are held back until ``fn`` ends: a
+    child forked during an import would inherit a module lock no thread of it can
+    release. ``fn``'s exceptions are swallowed (the step fails again, and is reported,
+    where it is needed)."""
+    _WHILE_CHILD_RUNS.append(fn)
+
+
+def _hand_over_fork_lock() -> None:
+    """Release the fork lock, or let the thread running the queued steps release it."""
+    steps = _WHILE_CHILD_RUNS[:]
+    del _WHILE_CHILD_RUNS[:]
+    if not steps:
+        _FORK_LOCK.release()
+        return
+
+    def work():
+        try:
+            for step in steps:
+                try:
+                    step()
+                except Exception:  # noqa: BLE001 - see while_next_child_runs
+                    pass
+        finally:
+            _FORK_LOCK.release()
+
+    threading.Thread(target=work, name="while-child-runs", daemon=True).start()
 
 
 def _libc():
@@ -140,7 +173,8 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
     # interrupt between fork and try would leave an orphan holding our stdout open.
     # One fork at a time: another thread's child must not inherit our pipe's write
     # end, or we would see no end-of-file until that child exits too.
-    with _FORK_LOCK:
+    _FORK_LOCK.acquire()
+    try:
         r, w = os.pipe()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         parent = os.getpid()
@@ -149,6 +183,8 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
             os.close(r)
             _child(w, fn, memory_limit, threads, blocked, parent)
         os.close(w)
+    finally:
+        _hand_over_fork_lock()
     chunks: list[bytes] = []
     deadline = None if timeout is None else t0 + timeout
     timed_out, finished, cancelled = False, False, False

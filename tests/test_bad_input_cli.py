@@ -83,5 +83,7 @@ def test_wide_table(run, tmp_path):
     X = rng.normal(size=(60, 10000)).astype(np.float32)
     f = pd.DataFrame(X, columns=[f"c{i}" for i in range(10000)])
     f["y"] = (X[:, 0] > 0).astype(int)
-    res = run("fit", _csv(tmp_path, f), "--max-trials", "1", "-o", tmp_path / "m", "-q")
+    # two folds: each fit of a pipeline over 10,000 named columns costs seconds
+    res = run("fit", _csv(tmp_path, f), "--max-trials", "1", "--cv", "2", "-o", tmp_path / "m",
+              "-q")
     assert res.exit_code == 0, res.output

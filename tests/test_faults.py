@@ -135,9 +135,9 @@ def test_kill_9_of_fit_leaves_no_orphan_and_no_partial_model(slow_csv, tmp_path)
     rng = random.Random(18)
     out = tmp_path / "m"
     orphans, landed = 0, []
-    for mode in ("random", "in a trial", "saving", "in a trial"):
+    for mode in ("random", "in a trial", "saving"):
         token = uuid.uuid4().hex
-        proc = _start("fit", slow_csv, "-o", out, "--force", "--time-budget", "30",
+        proc = _start("fit", slow_csv, "-o", out, "--force", "--time-budget", "12",
                       "--n-jobs", "2", "-q", env={**os.environ, "AUTOML_FAULT_TAG": token})
         landed.append(bench_faults._kill_at(mode, proc, token.encode(), lambda p=proc.pid: any(
             f".tmp-{p}-" in n for n in _leftovers(tmp_path, "m")), rng))

@@ -75,3 +75,33 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_queued_step_runs_while_the_child_works_and_holds_the_next_fork():
+    """The step (here 0.4 s of sleep) overlaps the child's 0.4 s; the next child is forked
+    only after the step has ended (a fork during an import could deadlock the child)."""
+    from metabase import while_next_child_runs
+
+    ended = {}
+
+    def step():
+        time.sleep(0.4)
+        ended["at"] = time.time()
+
+    while_next_child_runs(step)
+    t0 = time.perf_counter()
+    assert run_isolated(lambda: time.sleep(0.4) or "slept").value == "slept"
+    assert time.perf_counter() - t0 < 0.75            # overlapped, not 0.8 s in a row
+    second = run_isolated(time.time)
+    assert second.ok and second.value >= ended["at"]
+
+
+def test_a_failing_queued_step_releases_the_forks():
+    from metabase import while_next_child_runs
+
+    def step():
+        raise ImportError("no such module")
+
+    while_next_child_runs(step)
+    assert run_isolated(lambda: 1).value == 1
+    assert run_isolated(lambda: 2, timeout=5).value == 2   # would hang on a held lock

@@ -228,3 +228,26 @@ def test_a_candidate_too_short_to_finish_is_skipped_not_started():
                   else 100.0)
     assert started == ["hgb"] and len(res.skipped) == MAX_SKIPS
     assert res.stopped_by == "time budget"
+
+
+def test_a_budget_spent_before_the_search_skips_the_recommendation(monkeypatch):
+    """Start-up alone (imports: 2-3 s here) can spend a tiny budget: profiling and a cold
+    meta-model would then only add to the overrun."""
+    import time
+
+    import pandas as pd
+    import pytest
+
+    import automl_cli._fit as fit_module
+    from automl_cli._errors import NoModelError
+    from automl_cli._task import Problem
+
+    def advise(*args):
+        raise AssertionError("asked the metabase with no time left")
+
+    monkeypatch.setattr(fit_module, "_advise", advise)
+    X = pd.DataFrame({"a": range(60), "b": [i % 7 for i in range(60)]})
+    problem = Problem(X, (X["a"] % 2).to_numpy(), "y", "classification", "binary", [0, 1])
+    spent = Budget(1.0, start=time.monotonic() - 5)
+    with pytest.raises(NoModelError):
+        fit_module.fit(problem, fit_module.FitOptions(time_budget=1.0), budget=spent)

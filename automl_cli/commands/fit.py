@@ -59,7 +59,7 @@ Examples:
               "then scored on fresh folds; auto: refit (it measured better at 10 s and 60 s).")
 @click.option("--search-eval", type=click.Choice(["auto", "cv", "holdout"]), default="auto",
               show_default=True, help="How the search scores a trial: cv (--cv folds), "
-              "holdout (one fit, scored on 20%% of the search rows) or auto (holdout on "
+              "holdout (one fit, scored on rows it did not see) or auto (holdout on "
               "tables of at least 5,000 rows and 500 per second of budget, else cv).")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")
