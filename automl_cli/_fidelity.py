@@ -40,18 +40,22 @@ MIN_SEARCH_ROWS = 2000
 CHECK_SHARE = 0.1
 CHECK_ROWS = 50000
 
-CHOICES = ("auto", "cv", "holdout")
+CHOICES = ("auto", "cv", "holdout", "halving")
+#: The modes scored by one holdout split (no k fold models: bagging refuses them).
+HOLDOUT_MODES = ("holdout", "halving")
 
 
 def search_eval(choice: str, n_rows: int, budget: float | None, bagged: bool) -> str:
-    """``"cv"`` or ``"holdout"``: what ``--search-eval`` (``choice``) means for a table of
-    ``n_rows`` under ``budget`` seconds. Bagged members need their k fold models, and
-    without a time budget there is time for k folds: both cross-validate."""
+    """``"cv"``, ``"holdout"`` or ``"halving"`` (a holdout whose best trials move up to
+    more training rows, ``_halving``): what ``--search-eval`` (``choice``) means for a
+    table of ``n_rows`` under ``budget`` seconds. Bagged members need their k fold
+    models, and without a time budget there is time for k folds: both cross-validate."""
     if choice != "auto":
         return choice
     if bagged or budget is None:
         return "cv"
-    return "holdout" if n_rows >= max(HOLDOUT_MIN_ROWS, CV_ROWS_PER_SECOND * budget) else "cv"
+    large = n_rows >= max(HOLDOUT_MIN_ROWS, CV_ROWS_PER_SECOND * budget)
+    return "halving" if large else "cv"
 
 
 def search_rows(mode: str, n_rows: int, budget: float | None) -> tuple[int, int | None]:
@@ -68,6 +72,8 @@ def search_rows(mode: str, n_rows: int, budget: float | None) -> tuple[int, int 
     if n_rows * (1 - VALID_SHARE) <= train:
         return n_rows, max(1, int(round(n_rows * (1 - VALID_SHARE))))
     check = min(CHECK_ROWS, int(CHECK_SHARE * n_rows))
+    if mode == "halving":
+        return n_rows - check, train          # the rungs above draw on every row
     return min(n_rows - check, train + VALID_ROWS), train
 
 
@@ -76,18 +82,40 @@ def search_splits(y, task: str, mode: str, folds: int, seed: int,
     """The search's shared (train, test) index pairs: k folds, or one holdout split of
     ``train`` training rows (stratified for classification where every class has two
     rows)."""
-    from metabase import make_splits, stratified_rows
+    from metabase import make_splits
 
     if mode == "cv":
         return make_splits(y, task, folds, 1, seed)
     train = train or max(1, int(round(len(y) * (1 - VALID_SHARE))))
-    try:
-        kept, rest = stratified_rows(y, task, seed, train_size=train)
-    except ValueError:
-        # fewer holdout rows than classes (a tiny table held out on request): unstratified
-        order = np.random.default_rng(seed).permutation(len(y))
-        kept, rest = order[:train], order[train:]
+    kept, rest = _split(y, task, seed, train)
     return [(np.sort(kept), np.sort(rest))]
+
+
+def _split(y, task: str, seed: int, train: int) -> tuple:
+    """``(train rows, the others)``: stratified where it can be, else at random (fewer
+    held-out rows than classes: a tiny table held out on request)."""
+    from metabase import stratified_rows
+
+    try:
+        return stratified_rows(y, task, seed, train_size=train)
+    except ValueError:
+        order = np.random.default_rng(seed).permutation(len(y))
+        return order[:train], order[train:]
+
+
+def halving_splits(y, task: str, seed: int, train: int) -> tuple[list, np.ndarray]:
+    """``(splits, pool)`` of a halving search: up to :data:`VALID_ROWS` rows scored
+    (stratified), as a holdout search scores, and every other row in ``pool``, the first
+    ``train`` a stratified sample (rung 0), the rest in random order (each next rung is
+    a longer prefix, so it holds the rows of the one below)."""
+    n = len(y)
+    valid = min(n - train, VALID_ROWS)
+    rest, scored = _split(y, task, seed, n - valid)
+    first, later = (_split(y[rest], task, seed + 1, train) if train < len(rest)
+                    else (np.arange(len(rest)), np.arange(0)))
+    rng = np.random.default_rng(seed + 2)
+    pool = np.concatenate([rng.permutation(rest[first]), rng.permutation(rest[later])])
+    return [(np.sort(pool[:train]), np.sort(scored))], pool
 
 
 def scored_rows(splits: list, n_rows: int):
@@ -96,8 +124,13 @@ def scored_rows(splits: list, n_rows: int):
     return None if len(rows) == n_rows else rows
 
 
-def describe(mode: str, splits: list, n_rows: int) -> str:
-    """``5-fold cross-validation on 4000 rows`` or ``a holdout of 800 of 4000 rows``."""
-    if mode == "holdout":
-        return f"a holdout of {len(splits[0][1])} of {n_rows} rows"
+def describe(mode: str, splits: list, n_rows: int, rungs: tuple = ()) -> str:
+    """``5-fold cross-validation on 4000 rows``, ``a holdout of 800 of 4000 rows`` or
+    ``a holdout of 5000 of 90000 rows, trials on 3200 rows, the best on 12800, 51200``."""
+    if mode in HOLDOUT_MODES:
+        text = f"a holdout of {len(splits[0][1])} of {n_rows} rows"
+        if len(rungs) > 1:
+            text += (f", trials on {rungs[0]} rows, the best on "
+                     + ", ".join(str(r) for r in rungs[1:]))
+        return text
     return f"{len(splits)}-fold cross-validation on {n_rows} rows"

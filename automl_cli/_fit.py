@@ -17,13 +17,15 @@ from ._artifact import preload_save
 from ._budget import Budget
 from ._ensemble import DEFAULT_SIZE, Ensemble, select
 from ._errors import DataError, NoModelError
-from ._fidelity import (CHECK_ROWS, CHECK_SHARE, describe, scored_rows, search_eval,
-                        search_rows, search_splits)
+from ._fidelity import (CHECK_ROWS, CHECK_SHARE, describe, halving_splits, scored_rows,
+                        search_eval, search_rows, search_splits)
 from ._final import SAVE_RESERVE, Costs, Run, finish
+from ._halving import PROBE_RATIO, Ladder, rung_rows
 from ._task import Problem
 from ._trial import Trial, TrialContext, run_trial
-from ._tune import (RARE_CLASS_ROWS, SearchPlan, SearchResult, cheap_first,
-                    default_candidates, fallback_candidates, search, warm_candidates)
+from ._candidates import (RARE_CLASS_ROWS, cheap_first, default_candidates,
+                          fallback_candidates, warm_candidates)
+from ._tune import SearchPlan, SearchResult, search
 
 #: The last resort (see ``_last_resort``) runs only with this many seconds in the bound's
 #: slack, keeping LAST_RESORT_SAVE more for saving its fold models (skops' import included).
@@ -171,15 +173,21 @@ def _search_context(run: Run) -> tuple[TrialContext, bool]:
                          f"{len(ys)}-row search sample")
     if sampled and not bagged:
         _set_check_rows(run, idx)
-    splits = search_splits(ys, problem.task, mode, options.cv, options.seed, train)
-    run.screening = describe(mode, splits, len(ys))
+    pool, rungs = None, ()
+    if mode == "halving":
+        splits, pool = halving_splits(ys, problem.task, options.seed, train)
+        rungs = rung_rows(train, len(pool))
+    else:
+        splits = search_splits(ys, problem.task, mode, options.cv, options.seed, train)
+    run.screening = describe(mode, splits, len(ys), rungs)
     # the fold models are kept where they are used: bagged, they are the members; on a
     # sample refitted, the first member falls back to them when its refit on all rows
     # (long: the table is large) does not finish. Elsewhere a refit costs about one fold,
     # and pickling every trial's models would cost short budgets their trials.
     return TrialContext(Xs, ys, problem.task, problem.classes, run.metric, splits,
                         options.seed, run.schema, options.memory_limit,
-                        bagged or sampled, scored_rows(splits, len(ys))), bagged
+                        bagged or sampled, scored_rows(splits, len(ys)),
+                        pool if len(rungs) > 1 else None, rungs), bagged
 
 
 def _set_check_rows(run: Run, search_idx) -> None:
@@ -235,9 +243,13 @@ def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> Search
     """The search, on the pool the options ask for; raises when it found no model."""
     run.log(f"search: {run.metric} by {run.screening}")
     t1 = time.perf_counter()
+    ladder = None if len(ctx.rungs) < 2 else Ladder(
+        ctx.rungs, METRICS[run.metric].better, len(run.y) >= PROBE_RATIO * ctx.rungs[0])
     plan = SearchPlan(run.metric, run.budget, run.options.max_trials,
-                      lambda best: costs.reserve(best, run.budget.left),
-                      ctx.folds, tuple(fallback_candidates(ctx.task)), costs.refit_factor)
+                      lambda best: costs.reserve(best, run.budget.left, ladder is not None
+                                                 and ladder.measuring(best)),
+                      ctx.folds, tuple(fallback_candidates(ctx.task)), costs.refit_factor,
+                      ladder)
     pool = _make_pool(run.options, ctx, run.log)
     while_next_child_runs(preload_save)
     try:

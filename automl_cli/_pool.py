@@ -75,7 +75,8 @@ class DaskPool:
         self.slots = slots or max(1, sum(w.get("nthreads", 1) for w in workers.values()))
 
     def submit(self, trial, timeout):
-        f = self.client.submit(trial_unit, self.ctx, trial.config, timeout, pure=False)
+        f = self.client.submit(trial_unit, self.ctx, trial.config, timeout, None, trial.rows,
+                               pure=False)
         f.trial = trial
         return f
 

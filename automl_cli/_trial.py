@@ -32,6 +32,17 @@ class TrialContext:
     #: the rows with predictions, sorted, when not all rows are (a holdout: see
     #: ``_fidelity``); a trial's ``oof`` holds those rows only
     scored: np.ndarray | None = None
+    #: a halving search's training rows, rung 0's first, and the rows of each rung
+    #: (``_halving``); None and () otherwise
+    pool: np.ndarray | None = None
+    rungs: tuple = ()
+
+    def splits_at(self, rows: int | None) -> list:
+        """The splits of a trial on ``rows`` training rows (None: the search's own): the
+        first ``rows`` of the pool, scored on the same holdout rows."""
+        if rows is None or self.pool is None or rows == len(self.splits[0][0]):
+            return self.splits
+        return [(np.sort(self.pool[:rows]), self.splits[0][1])]
 
     @property
     def folds(self) -> int:
@@ -67,6 +78,15 @@ class Trial:
     #: the fold models, pickled (bytes), when the context keeps them and they are small
     #: enough (see ``MAX_MODEL_BYTES``); None otherwise
     models: bytes | None = field(default=None, repr=False)
+    #: successive halving (``_halving``): the trial's rung, its training rows (None: the
+    #: search's), the trial it moved up from, and whether one on more rows replaced it
+    rung: int = 0
+    rows: int | None = None
+    parent: int | None = None
+    superseded: bool = False
+    #: the exponent of its fit time in rows, measured against the trial it moved up from
+    #: (``_halving.measured_growth``); None: not measured
+    growth: float | None = None
 
     def to_dict(self) -> dict:
         return {"trial": self.number, "config_id": config_key(self.config["family"],
@@ -75,7 +95,8 @@ class Trial:
                 "source": self.source, "status": self.status, "score": _num(self.score),
                 "score_std": _num(self.score_std), "fold_fit_time": _num(self.fold_fit_time),
                 "seconds": round(self.elapsed, 3), "finished": _num(self.finished),
-                "error": self.error}
+                "error": self.error, "rung": self.rung, "rows": self.rows,
+                "superseded": self.superseded}
 
 
 def _num(x):
@@ -88,16 +109,18 @@ def _num(x):
 MAX_MODEL_BYTES = 200 * 2 ** 20
 
 
-def trial_unit(ctx: TrialContext, config: dict, timeout, cancel=None) -> dict:
-    """Cross-validate ``config`` in a stoppable child (here, or on a Dask worker):
-    ``{"status", "value" ((folds, out-of-fold predictions, pickled fold models or None)),
-    "error", "elapsed"}``, picklable."""
+def trial_unit(ctx: TrialContext, config: dict, timeout, cancel=None,
+               rows: int | None = None) -> dict:
+    """Cross-validate ``config`` (on ``rows`` training rows: ``TrialContext.splits_at``)
+    in a stoppable child (here, or on a Dask worker): ``{"status", "value" ((folds,
+    out-of-fold predictions, pickled fold models or None)), "error", "elapsed"}``,
+    picklable."""
     def make():
         return build_pipeline(config, ctx.schema, ctx.task, random_state=ctx.seed)
 
     def unit():
         out = cross_validate_oof(make, ctx.X, ctx.y, ctx.task, ctx.classes, [ctx.metric],
-                                 ctx.splits, keep_models=ctx.keep_models)
+                                 ctx.splits_at(rows), keep_models=ctx.keep_models)
         if ctx.scored is not None:
             out = (out[0], out[1][ctx.scored]) + out[2:]
         if not ctx.keep_models:
@@ -112,7 +135,8 @@ def trial_unit(ctx: TrialContext, config: dict, timeout, cancel=None) -> dict:
 
 def run_trial(ctx: TrialContext, trial: Trial, timeout, cancel=None) -> Trial:
     """Run ``trial`` (see :func:`trial_unit`) and fill in its scores."""
-    return fill_trial(trial, trial_unit(ctx, trial.config, timeout, cancel), ctx.metric)
+    return fill_trial(trial, trial_unit(ctx, trial.config, timeout, cancel, trial.rows),
+                      ctx.metric)
 
 
 def fill_trial(trial: Trial, out: dict, metric: str) -> Trial:

@@ -9,12 +9,13 @@ the best config so far.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 
-from metabase import METRICS, config_key
+from metabase import METRICS
 
+from ._halving import best_of, supersede
 from ._trial import Trial, prune_predictions
 
 
@@ -29,35 +30,6 @@ TRIAL_SHARE = 0.35
 #: random configs never ends).
 MIN_TRIAL_SECONDS = 0.3
 MAX_SKIPS = 50
-#: Kernel SVMs cost n² to n³: not tried on larger (search) tables.
-MAX_SVM_ROWS = 10000
-#: The family whose defaults run second in a warm-started search (see ``warm_candidates``).
-SAFETY_FAMILY = "hgb"
-#: On wide tables (see ``is_wide``) the sparse linear model's defaults run second instead:
-#: a fraction of a second where gradient boosting on thousands of columns can take the
-#: whole budget, and the model such tables usually want.
-WIDE_SAFETY_FAMILY = "sparse"
-WIDE_COLUMNS = 1000
-#: A low-cost first trial (FLAML's low-cost initial point, for our booster): 20 rounds of
-#: 15 leaves at a high rate, a fifth of the defaults' trees, when the defaults would cost a
-#: short budget its first seconds (see ``cheap_first``): on nursery and pendigits at 10 s
-#: (4,000 search rows x 4-10 classes) the defaults timed out and a linear model was kept.
-CHEAP_HGB = {"learning_rate": 0.3, "max_iter": 20, "max_leaf_nodes": 15,
-             "min_samples_leaf": 20, "l2_regularization": 1e-10, "max_features": 1.0}
-#: Rows fitted per trial (over its folds) x classes (1 for binary and regression) above
-#: which, under a budget of at most CHEAP_BUDGET seconds, the cheap booster runs first
-#: (5-fold on 4,000 rows of 4 classes: 64,000).
-CHEAP_WORK = 60000
-CHEAP_BUDGET = 30.0
-#: A class with fewer rows than this in the search rows is rare (see ``defaults_of``).
-RARE_CLASS_ROWS = 10
-RARE_CLASS_L2 = 0.1
-#: Recommended configs tried before the search starts mixing in other proposals.
-FIRST_RECOMMENDED = 5
-#: "local" (shipped: every recommended config, then local steps) or "mixed" (the top
-#: recommendations, then local steps, the next recommended and random configs in turn).
-#: Chosen by ``tests/bench/search_phases.py`` (figures: README, "Choices (and why)").
-STRATEGY = "local"
 #: Trials whose out-of-fold predictions are kept for the ensemble (auto-sklearn's
 #: ensemble_nbest default is 50; fewer keep a 20,000-row multiclass search small).
 KEEP_PREDICTIONS = 30
@@ -92,7 +64,10 @@ class SearchPlan:
     #: out, the run ended over its bound). The first model's trial is not cut so: killed,
     #: it leaves no model (pendigits at 10 s: a 2.6 s boosting trial, cut at 2.1 s, left
     #: a linear model, log loss 0.21 for 0.04).
-    refit_factor: Callable[[dict], float] = lambda config: 0.0
+    refit_factor: Callable[[dict, int | None], float] = lambda config, rows=None: 0.0
+    #: successive halving's ``_halving.Ladder`` (a search scored by a holdout whose best
+    #: trials move up to more rows), or None
+    ladder: object = None
 
 
 def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchResult:
@@ -107,8 +82,7 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
     succeeded, ``plan.fallbacks`` (cheap configs) go next: a table too large for the
     budget still gets a model."""
     result = SearchResult()
-    better = METRICS[plan.metric].better
-    budget, max_trials, folds = plan.budget, plan.max_trials, plan.folds
+    budget, max_trials = plan.budget, plan.max_trials
     fallbacks = list(plan.fallbacks)
     ratios: list[float] = []
     expected: dict[int, float] = {}
@@ -126,15 +100,14 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                 if timeout is not None and timeout < 0.2:
                     result.stopped_by, exhausted = "time budget", True
                     break
-                fallback = result.best is None and fallbacks and any(
-                    t.status == "timeout" for t in result.trials)
                 try:
-                    config, source, predicted = fallbacks.pop(0) if fallback else \
-                        next(source_iter)
+                    config, source, predicted, promo = _pick(plan, result, fallbacks,
+                                                             source_iter)
                 except StopIteration:
                     result.stopped_by, exhausted = "no more candidates", True
                     break
-                factor = plan.refit_factor(config)
+                rows, factor, guess = _estimate(plan, result, config, promo, predicted,
+                                                ratios)
                 timeout = _capped(plan, result, factor, timeout)
                 if timeout is not None and timeout < MIN_TRIAL_SECONDS:
                     # too short to finish: skipped, not started and killed
@@ -144,30 +117,23 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                     result.stopped_by, exhausted = ("time budget", True) if \
                         skips >= MAX_SKIPS else (result.stopped_by, False)
                     continue
-                guess = None
-                if predicted is not None:
-                    guess = predicted * folds * (float(np.median(ratios)) if ratios else 1.0)
-                    if timeout is not None and (guess > timeout or
-                                                guess * (1 + factor) > budget.timeout()):
-                        result.skipped.append({"config": config, "source": source,
-                                               "expected_seconds": round(guess, 2)})
-                        continue
+                if guess is not None and timeout is not None and (
+                        guess > timeout or guess * (1 + factor) > budget.timeout()):
+                    result.skipped.append({"config": config, "source": source,
+                                           "expected_seconds": round(guess, 2)})
+                    continue
                 number, skips = number + 1, 0
-                expected[number] = guess
-                pending.add(pool.submit(Trial(number, config, source), timeout))
+                expected[number] = guess if promo is None else None
+                pending.add(pool.submit(_trial(number, config, source, promo, rows), timeout))
             if not pending:
                 break
             for f in pool.wait_any(pending):
                 pending.discard(f)
                 trial = pool.result(f)
                 trial.finished = budget.elapsed
-                result.trials.append(trial)
-                prune_predictions(result.trials, better, KEEP_PREDICTIONS)
+                _record(plan, result, trial)
                 if trial.status == "ok" and expected.get(trial.number):
                     ratios.append(trial.elapsed / max(expected[trial.number], 0.05))
-                if trial.status == "ok" and (result.best is None
-                                             or better(trial.score, result.best.score)):
-                    result.best = trial
                 log(_trial_line(trial, result.best, budget))
     except KeyboardInterrupt:
         result.interrupted = True
@@ -175,6 +141,64 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
         pool.cancel_all(pending)
     result.trials.sort(key=lambda t: t.number)
     return result
+
+
+def _pick(plan: SearchPlan, result: SearchResult, fallbacks: list, source_iter):
+    """``(config, source, predicted seconds per fold or None, the trial it moves up or
+    None)``: a successive-halving promotion first, then a fallback (a timeout before any
+    model), then the next candidate; StopIteration when they have run out."""
+    promo = None if plan.ladder is None else plan.ladder.promotion(result.trials)
+    if promo is not None:
+        return (promo.config, f"rung {promo.rung + 1} (trial {promo.number})", None, promo)
+    fallback = result.best is None and fallbacks and any(
+        t.status == "timeout" for t in result.trials)
+    config, source, predicted = fallbacks.pop(0) if fallback else next(source_iter)
+    return config, source, predicted, None
+
+
+def _estimate(plan: SearchPlan, result: SearchResult, config: dict, promo, predicted,
+              ratios: list) -> tuple:
+    """``(training rows, refit factor, expected seconds or None)`` of a candidate: the
+    metabase's prediction corrected by the trials so far, or a promotion's guess from its
+    trial; the growth probe (``_halving.Ladder``) measures the refit's growth, so it has
+    neither a refit factor nor a guess to be skipped by."""
+    ladder = plan.ladder
+    rows = None if ladder is None else ladder.rows_of(promo)
+    if promo is not None and ladder.is_probe(promo):
+        return rows, 0.0, None
+    guess = None if promo is None else ladder.expected_seconds(promo)
+    if predicted is not None:
+        guess = predicted * plan.folds * (float(np.median(ratios)) if ratios else 1.0)
+    elif promo is None:
+        guess = _measured(result, config["family"], rows)
+    return rows, plan.refit_factor(config, rows), guess
+
+
+def _measured(result: SearchResult, family: str, rows) -> float | None:
+    """The median seconds of the family's successful trials on ``rows``, or None: the
+    guess for a config without a prediction (a local step, a random config), so that one
+    whose deadline is shorter is skipped, not started and killed (the million-row table at
+    60 s: 50 local steps of gradient boosting started with 0.3-1 s, all timed out)."""
+    times = [t.elapsed for t in result.trials
+             if t.status == "ok" and t.config["family"] == family and t.rows == rows]
+    return float(np.median(times)) if times else None
+
+
+def _record(plan: SearchPlan, result: SearchResult, trial: Trial) -> None:
+    """A finished trial into the result: the trials, their kept predictions, the best."""
+    better = METRICS[plan.metric].better
+    result.trials.append(trial)
+    supersede(result.trials, trial)
+    if plan.ladder is not None:
+        plan.ladder.record(trial)
+    prune_predictions(result.trials, better, KEEP_PREDICTIONS)
+    result.best = best_of(result.trials, better)
+
+
+def _trial(number: int, config: dict, source: str, promo, rows) -> Trial:
+    if promo is None:
+        return Trial(number, config, source, rows=rows)
+    return Trial(number, config, source, rung=promo.rung + 1, rows=rows, parent=promo.number)
 
 
 def _share(plan: SearchPlan, result: SearchResult) -> float | None:
@@ -213,190 +237,3 @@ def _trial_line(trial: Trial, best: Trial | None, budget) -> str:
         clock += f", {max(0.0, budget.left):.1f} s left"
     return (f"{star} trial {trial.number:3d} {family:<8} {what}  ({trial.elapsed:.1f}s)  "
             f"[{clock}]")
-
-
-def cheap_first(fitted_rows: int, n_classes: int, budget: float | None) -> bool:
-    """Whether the search starts with :data:`CHEAP_HGB`: a short budget and a search
-    whose boosting rounds are costly (one tree per class and round; ``fitted_rows``: the
-    rows one trial fits on, summed over its folds)."""
-    work = fitted_rows * (n_classes if n_classes > 2 else 1)
-    return budget is not None and budget <= CHEAP_BUDGET and work >= CHEAP_WORK
-
-
-def cheap_candidate(task: str, rare: bool = False) -> tuple:
-    params = dict(CHEAP_HGB)
-    if rare and task == "classification":
-        params["l2_regularization"] = RARE_CLASS_L2
-    return {"family": "hgb", "params": params}, "cheap start", None
-
-
-def is_wide(n_rows: int, n_features: int) -> bool:
-    """Thousands of columns, or more columns than rows: the sparse family's tables."""
-    return n_features >= WIDE_COLUMNS or n_features > n_rows
-
-
-def defaults_of(name: str, task: str, rare_classes: bool = False) -> dict:
-    """A family's scikit-learn defaults, but for one guard: HistGradientBoosting without
-    L2 regularisation diverges where a class has a handful of rows (Newton steps over a
-    near-zero hessian: on nursery's 2-row class, fold accuracies of 0.49-0.98, log loss
-    up to 17), so there it gets ``l2_regularization`` :data:`RARE_CLASS_L2`."""
-    from metabase import FAMILIES
-
-    params = dict(FAMILIES[name].defaults(task))
-    if name == "hgb" and rare_classes:
-        params["l2_regularization"] = max(params["l2_regularization"], RARE_CLASS_L2)
-    return params
-
-
-def default_candidates(task: str, n_rows: int, seed: int, defaults: bool = True,
-                       n_features: int = 0, rare_classes: bool = False,
-                       cheap: bool = False) -> Iterable[tuple]:
-    """scikit-learn defaults of each family (see ``defaults_of``), strongest first (the
-    sparse linear model first on wide tables), then random configs: the search without
-    meta-learning (``--no-metalearning``, or no store)."""
-    from metabase import FAMILIES, sample_config
-
-    order = ["hgb", "rf", "linear", "et", "knn", "mlp", "svm", "adaboost", "sparse"]
-    if is_wide(n_rows, n_features):
-        order = ["sparse"] + order[:-1]
-    if n_rows > MAX_SVM_ROWS:
-        order.remove("svm")
-    if defaults and cheap:
-        yield cheap_candidate(task, rare_classes)
-    for name in order if defaults else ():
-        yield {"family": name, "params": defaults_of(name, task, rare_classes)}, "default", None
-    rng = np.random.default_rng(seed)
-    while True:
-        name = order[int(rng.integers(len(order)))]
-        yield ({"family": name, "params": sample_config(FAMILIES[name].space(task), rng)},
-               "random", None)
-
-
-def fallback_candidates(task: str) -> list[tuple]:
-    """Cheap configs that give some model on a table too large for the budget."""
-    from metabase import FAMILIES
-
-    return [({"family": name, "params": FAMILIES[name].defaults(task)}, "fallback", None)
-            for name in ("linear", "knn")]
-
-
-def warm_candidates(recommendations: list[dict], task: str, seed: int,
-                    greater_is_better: bool = True, n_rows: int = 0,
-                    strategy: str | None = None, time_scale: float = 1.0,
-                    shape: dict | None = None):
-    """The metabase's ranked configs first, then a local search around the best so far.
-
-    With ``strategy="mixed"`` (see :data:`STRATEGY`), the top
-    :data:`FIRST_RECOMMENDED` recommendations run first, then in turn: a local step
-    around the best so far, the next recommended config, and a random config of a
-    random family. The second trial is the config the search without meta-learning
-    starts from (:data:`SAFETY_FAMILY`'s defaults) unless it is the first (it is not
-    run again where the ranking has it): when the budget allows two trials, a wrong
-    first recommendation costs one trial, not the model (``make bench`` at 10 s found
-    a recommended tuned config on a sample losing to the defaults with no later trial
-    to recover; README, "Choices (and why)"). The advice's expected fit times are for
-    the whole table: they are scaled by ``time_scale`` (search rows / table rows)
-    before a trial is skipped for want of time.
-
-    The local steps are in the spirit of FLAML's CFO: a Gaussian step in the unit cube
-    of the best config's family (categorical values flip with probability 0.2);
-    the step halves after 6 proposals without improvement and restarts from the
-    best config of another family when it gets small.
-    """
-    from metabase import round_config
-
-    strategy = strategy or STRATEGY
-    shape = shape or {}
-    n_features, rare = shape.get("n_features", 0), shape.get("rare_classes", False)
-    family = WIDE_SAFETY_FAMILY if is_wide(n_rows, n_features) else SAFETY_FAMILY
-    safety = {"family": family, "params": round_config(defaults_of(family, task, rare))}
-    safety_key = config_key(safety["family"], safety["params"])
-
-    def key(rec):
-        return config_key(rec["config"]["family"], rec["config"]["params"])
-
-    def seconds(rec):
-        # the advice's fit time is for the whole table; the search may run on a sample
-        t = rec.get("fit_time")
-        return None if t is None else t * time_scale
-
-    def generate(state: SearchResult):
-        if shape.get("cheap_first"):
-            yield cheap_candidate(task, rare)
-        usable = [r for r in recommendations
-                  if not (r["config"]["family"] == "svm" and n_rows > MAX_SVM_ROWS)]
-        n_head = len(usable) if strategy == "local" else FIRST_RECOMMENDED
-        if usable and key(usable[0]) != safety_key:
-            # second, and not again where the ranking has it; like the first trial of
-            # the search without meta-learning, not skipped on a predicted time (its
-            # trial's deadline still holds)
-            usable = [r for r in usable if key(r) != safety_key]
-            yield usable[0]["config"], "recommended", seconds(usable[0])
-            yield safety, "default", None
-            usable, n_head = usable[1:], n_head - 1
-        head = usable[:n_head]
-        for rec in head:
-            yield rec["config"], "recommended", seconds(rec)
-        rest = iter(usable[len(head):])
-        local = _local_steps(state, task, seed, greater_is_better)
-        explore = default_candidates(task, n_rows, seed + 1, False, n_features, rare)
-        sources = ("local",) if strategy == "local" else ("local", "ranked", "random")
-        turn = 0
-        while True:
-            if state.best is None:
-                yield from default_candidates(task, n_rows, seed, True, n_features, rare)
-                return
-            kind = sources[turn % len(sources)]
-            turn += 1
-            if kind == "local":
-                yield next(local)
-            elif kind == "ranked":
-                rec = next(rest, None)
-                if rec is not None:
-                    yield rec["config"], "recommended", seconds(rec)
-            else:
-                yield next(explore)
-
-    return generate
-
-
-def _local_steps(state: SearchResult, task: str, seed: int, greater_is_better: bool):
-    """Proposals around the best trial so far (see ``warm_candidates``)."""
-    from metabase import FAMILIES, round_config, to_unit_vector
-
-    rng = np.random.default_rng(seed)
-    step, stale, last_best, anchor = 0.15, 0, None, None
-    while True:
-        best = state.best
-        if best is not last_best:
-            step, stale, last_best, anchor = 0.15, 0, best, best
-        elif stale >= 6:
-            step, stale = step / 2, 0
-            if step < 0.02:
-                anchor = _other_family_best(state, anchor, greater_is_better) or best
-                step = 0.15
-        fam = FAMILIES[anchor.config["family"]]
-        space = fam.space(task)
-        u = np.array(to_unit_vector(space, anchor.config["params"]))
-        params = {}
-        for (name, dom), ui in zip(space.items(), u):
-            if hasattr(dom, "options"):
-                params[name] = (dom.sample(rng) if rng.random() < 0.2
-                                else anchor.config["params"][name])
-            elif isinstance(anchor.config["params"][name], str) and rng.random() < 0.7:
-                params[name] = anchor.config["params"][name]     # keep "sqrt", "scale"
-            else:
-                params[name] = dom.from_unit(ui + rng.normal(0, step))
-        stale += 1
-        yield {"family": anchor.config["family"], "params": round_config(params)}, "local", None
-
-
-def _other_family_best(state: SearchResult, anchor, greater_is_better: bool):
-    """The best trial of a family other than ``anchor``'s, if any."""
-    others = [t for t in state.trials if t.status == "ok"
-              and t.config["family"] != anchor.config["family"]]
-    if not others:
-        return None
-    pick = max if greater_is_better else min
-    return pick(others, key=lambda t: t.score)
-

@@ -77,7 +77,7 @@ def fit_options(options: dict):
 
 def _check_ranges(o: dict) -> None:
     """The CLI's bounds on the numeric options."""
-    from ._fidelity import CHOICES
+    from ._fidelity import CHOICES, HOLDOUT_MODES
 
     checks = [("cv", 2 <= o["cv"] <= 20, "between 2 and 20"),
               ("holdout", 0 <= o["holdout"] < 0.5, "at least 0 and below 0.5"),
@@ -86,14 +86,14 @@ def _check_ranges(o: dict) -> None:
               ("ensemble_size", o["ensemble_size"] >= 1, "at least 1"),
               ("final_model", o["final_model"] in ("auto", "bag", "refit"),
                "auto, bag or refit"),
-              ("search_eval", o["search_eval"] in CHOICES, "auto, cv or holdout"),
+              ("search_eval", o["search_eval"] in CHOICES, "auto, cv, holdout or halving"),
               ("max_trials", o["max_trials"] is None or o["max_trials"] >= 1, "at least 1"),
               ("task", o["task"] in ("auto", "classification", "regression"),
                "auto, classification or regression")]
     for name, ok, what in checks:
         if not ok:
             raise ValueError(f"{name}={o[name]!r}: must be {what}")
-    if o["final_model"] == "bag" and o["search_eval"] == "holdout":
+    if o["final_model"] == "bag" and o["search_eval"] in HOLDOUT_MODES:
         raise ValueError("final_model='bag' needs the k fold models of a cross-validated "
                          "search: use search_eval='cv' or 'auto'")
 

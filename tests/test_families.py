@@ -53,11 +53,11 @@ def test_family_fits_and_predicts(tiny, name, task):
 
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_family_survives_a_one_trial_budget(run, binary_csv, tmp_path, name, monkeypatch):
-    from automl_cli import _tune
+    from automl_cli import _candidates
 
     def only(task, n_rows, seed, *shape):
         yield {"family": name, "params": FAMILIES[name].defaults(task)}, "default", None
-    monkeypatch.setattr(_tune, "default_candidates", only)
+    monkeypatch.setattr(_candidates, "default_candidates", only)
     monkeypatch.setattr("automl_cli._fit.default_candidates", only)
     res = run("fit", binary_csv, "--max-trials", "1", "--no-metalearning", "-o", tmp_path / "m",
               "-q")

@@ -14,11 +14,11 @@ from conftest import signal_frame
 
 
 def test_auto_holds_out_only_on_tables_large_for_the_budget():
-    assert search_eval("auto", HOLDOUT_MIN_ROWS, 10.0, bagged=False) == "holdout"
+    assert search_eval("auto", HOLDOUT_MIN_ROWS, 10.0, bagged=False) == "halving"
     assert search_eval("auto", HOLDOUT_MIN_ROWS - 1, 10.0, bagged=False) == "cv"
     # 500 rows per second of budget: 30,000 at 60 s
     assert search_eval("auto", 29999, 60.0, bagged=False) == "cv"
-    assert search_eval("auto", 30000, 60.0, bagged=False) == "holdout"
+    assert search_eval("auto", 30000, 60.0, bagged=False) == "halving"
     # no budget, or bagged members (they need k fold models): k folds
     assert search_eval("auto", 10 ** 6, None, bagged=False) == "cv"
     assert search_eval("auto", 10 ** 6, 10.0, bagged=True) == "cv"

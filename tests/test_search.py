@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from automl_cli._budget import Budget
 from automl_cli._pool import InlinePool
-from automl_cli._tune import SearchPlan, fallback_candidates, search
+from automl_cli._candidates import fallback_candidates
+from automl_cli._tune import SearchPlan, search
 
 
 def _search(candidates, pool, *plan, **limits):
@@ -73,7 +74,7 @@ def test_a_trial_keeps_its_own_refit_in_the_time_left():
              ({"family": "hgb", "params": {}}, "recommended", 0.01),
              ({"family": "rf", "params": {}}, "recommended", None)]
     res = _search(cands, InlinePool(run), "roc_auc", Budget(30), None, lambda b: 0.0,
-                  folds=1, refit_factor=lambda config: 4 * 1.2)
+                  folds=1, refit_factor=lambda config, rows=None: 4 * 1.2)
     assert [t.config["family"] for t in res.trials] == ["hgb", "rf"]
     assert res.skipped[0]["config"]["family"] == "et"
     assert deadlines[0] > 30 / 5.8 and deadlines[1] <= 30 / 5.8 + 1e-6
@@ -97,7 +98,7 @@ def _recs(*configs):
 def test_warm_start_runs_the_safety_default_second_once():
     from metabase import FAMILIES, round_config
 
-    from automl_cli._tune import SAFETY_FAMILY, warm_candidates
+    from automl_cli._candidates import SAFETY_FAMILY, warm_candidates
 
     safety = {"family": SAFETY_FAMILY,
               "params": round_config(FAMILIES[SAFETY_FAMILY].defaults("classification"))}
@@ -126,7 +127,7 @@ def test_warm_start_runs_the_safety_default_second_once():
 def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
     from metabase import FAMILIES
 
-    from automl_cli._tune import FIRST_RECOMMENDED, warm_candidates
+    from automl_cli._candidates import FIRST_RECOMMENDED, warm_candidates
 
     fams = ["linear", "knn", "rf", "et", "mlp", "adaboost", "linear", "knn"]
     recs = _recs(*({"family": f, "params": FAMILIES[f].defaults("classification")}
@@ -151,7 +152,7 @@ def test_expected_times_are_scaled_to_the_search_sample():
     """The advice's fit times are for the whole table; the search may run on a sample."""
     from metabase import FAMILIES
 
-    from automl_cli._tune import warm_candidates
+    from automl_cli._candidates import warm_candidates
 
     hgb = {"family": "hgb", "params": FAMILIES["hgb"].defaults("classification")}
     recs = [{"config": hgb, "fit_time": 100.0}]
@@ -190,8 +191,9 @@ def test_once_a_model_exists_no_trial_gets_more_than_its_share():
 
 
 def test_a_short_budget_on_a_costly_search_starts_with_the_cheap_booster():
-    from automl_cli._tune import (CHEAP_HGB, SearchResult, cheap_first, default_candidates,
-                                  warm_candidates)
+    from automl_cli._candidates import (CHEAP_HGB, cheap_first, default_candidates,
+                                        warm_candidates)
+    from automl_cli._tune import SearchResult
 
     # 5-fold on 4,000 rows fits 16,000; a holdout of 4,000, 3,200
     assert cheap_first(16000, 10, 10.0) and cheap_first(80000, 2, 10.0)
@@ -224,7 +226,7 @@ def test_a_candidate_too_short_to_finish_is_skipped_not_started():
     cands = itertools.chain([({"family": "hgb", "params": {}}, "recommended", None)],
                             itertools.repeat(({"family": "rf", "params": {}}, "local", None)))
     res = _search(cands, InlinePool(run), "roc_auc", Budget(10), None, lambda b: 0.0,
-                  folds=1, refit_factor=lambda config: 0.0 if config["family"] == "hgb"
+                  folds=1, refit_factor=lambda config, rows=None: 0.0 if config["family"] == "hgb"
                   else 100.0)
     assert started == ["hgb"] and len(res.skipped) == MAX_SKIPS
     assert res.stopped_by == "time budget"

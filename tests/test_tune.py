@@ -1,4 +1,4 @@
-"""automl_cli._tune and _trial: the local search's proposals, the candidate lists, and
+"""automl_cli._candidates, _tune and _trial: the local search's proposals, the candidate lists, and
 how a trial is scored from its folds."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import math
 import numpy as np
 
 from automl_cli._trial import Trial, fill_trial
-from automl_cli._tune import (MAX_SVM_ROWS, SearchResult, _local_steps, default_candidates,
-                              fallback_candidates)
+from automl_cli._candidates import (MAX_SVM_ROWS, _local_steps, default_candidates,
+                                    fallback_candidates)
+from automl_cli._tune import SearchResult
 from metabase import FAMILIES, to_unit_vector, validate_config
 
 
@@ -99,7 +100,7 @@ def test_only_the_best_trials_keep_their_predictions():
 
 
 def test_hgb_defaults_get_l2_where_a_class_is_rare():
-    from automl_cli._tune import RARE_CLASS_L2, defaults_of
+    from automl_cli._candidates import RARE_CLASS_L2, defaults_of
 
     assert defaults_of("hgb", "classification")["l2_regularization"] < 1e-6      # as sklearn
     assert defaults_of("hgb", "classification", True)["l2_regularization"] == RARE_CLASS_L2

@@ -57,10 +57,12 @@ Examples:
               show_default=True, help="bag: each ensemble member is its trial's fold models "
               "(no refit; the score is out of fold); refit: each member refitted on all rows, "
               "then scored on fresh folds; auto: refit (it measured better at 10 s and 60 s).")
-@click.option("--search-eval", type=click.Choice(["auto", "cv", "holdout"]), default="auto",
-              show_default=True, help="How the search scores a trial: cv (--cv folds), "
-              "holdout (one fit, scored on rows it did not see) or auto (holdout on "
-              "tables of at least 5,000 rows and 500 per second of budget, else cv).")
+@click.option("--search-eval", type=click.Choice(["auto", "cv", "holdout", "halving"]),
+              default="auto", show_default=True, help="How the search scores a trial: cv "
+              "(--cv folds), holdout (one fit on a sample, scored on rows it did not see), "
+              "halving (a holdout whose best trials are rerun on 4x the rows, and again) "
+              "or auto (halving on tables of at least 5,000 rows and 500 per second of "
+              "budget, else cv).")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")
 @click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
@@ -93,7 +95,7 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
     log = Progress(quiet)
     check_platform("automl fit")
     check_output_dir(output, force)
-    if final_model == "bag" and search_eval == "holdout":
+    if final_model == "bag" and search_eval in ("holdout", "halving"):
         raise click.UsageError("--final-model bag needs the k fold models of a "
                                "cross-validated search: use --search-eval cv or auto")
     # the Python API's own steps (automl_cli.api): one way to fit and save a model

@@ -25,16 +25,19 @@ from _runner_io import label_str  # one spelling of labels for every runner
 HERE = Path(__file__).resolve().parent
 
 #: Method names in print order.
-METHODS = ["automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-nometa",
+METHODS = ["automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-holdout",
+           "automl-nometa",
            "hgb-default", "rf-default", "random", "flaml", "autogluon"]
 #: Methods that are given the time budget (the others are single default fits).
-BUDGETED = {"automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-nometa",
+BUDGETED = {"automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-holdout",
+            "automl-nometa",
             "random", "flaml", "autogluon"}
 #: Extra ``automl fit`` options of each automl method.
 AUTOML_ARGS = {"automl": [], "automl-es1": ["--ensemble-size", "1"],
                "automl-bag": ["--final-model", "bag"],
                "automl-refit": ["--final-model", "refit"],
                "automl-cv": ["--search-eval", "cv"],
+               "automl-holdout": ["--search-eval", "holdout"],
                "automl-nometa": ["--no-metalearning"]}
 TITLES = {
     "automl": "automl fit",
@@ -42,6 +45,7 @@ TITLES = {
     "automl-bag": "automl fit --final-model bag",
     "automl-refit": "automl fit --final-model refit",
     "automl-cv": "automl fit --search-eval cv",
+    "automl-holdout": "automl fit --search-eval holdout",
     "automl-nometa": "automl fit --no-metalearning",
     "hgb-default": "HistGradientBoosting, defaults",
     "rf-default": "RandomForest, defaults",

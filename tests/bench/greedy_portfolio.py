@@ -121,7 +121,7 @@ KEEP = ("meta-model (shipped)", "portfolio budgets/rank/pooled",
 
 def _safety_second(order, j):
     """``order`` as the fit runs it: HistGradientBoosting's defaults (index ``j``) second
-    unless they are first (``automl_cli._tune.warm_candidates``)."""
+    unless they are first (``automl_cli._candidates.warm_candidates``)."""
     if j is None or order[0] == j:
         return order
     return [order[0], j] + [c for c in order[1:] if c != j]

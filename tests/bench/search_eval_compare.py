@@ -5,6 +5,7 @@ per table, from ``bench_fit.py`` rows of both methods (several splits each).
     python tests/bench/bench_fit.py --budgets 10 --splits 3 --tables ... \\
         --methods automl,automl-cv --out bench-results/search-eval.csv
     python tests/bench/search_eval_compare.py bench-results/search-eval.csv [more.csv:label]
+    python tests/bench/search_eval_compare.py --base automl-holdout bench-results/halving.csv
 
 A ``file.csv:label`` argument adds that file's ``automl`` rows as method ``label`` (the
 runs of variants of the constants, made from a modified copy of the code).
@@ -54,4 +55,9 @@ def report(d: pd.DataFrame, base: str = "automl-cv") -> None:
 
 
 if __name__ == "__main__":
-    report(load(sys.argv[1:] or ["bench-results/search-eval.csv"]))
+    args = sys.argv[1:]
+    base = "automl-cv"
+    if "--base" in args:            # e.g. --base automl-holdout: halving against a holdout
+        i = args.index("--base")
+        base, args = args[i + 1], args[:i] + args[i + 2:]
+    report(load(args or ["bench-results/search-eval.csv"]), base)

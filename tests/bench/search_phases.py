@@ -71,7 +71,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="append one JSON line per table and method")
     ap.add_argument("--methods", default="automl,nometa",
                     help="automl (the shipped search), nometa, automl-local, automl-mixed "
-                         "(see automl_cli._tune.STRATEGY)")
+                         "(see automl_cli._candidates.STRATEGY)")
     a = ap.parse_args()
     names = [t for t in a.tables.split(",") if t] or [n for n, _ in TABLES]
     print(f"{'table':24s} {'method':8s} {'trials':>6s} {'phase-1':>7s}  {'cv p1':>8s} "
@@ -86,7 +86,7 @@ def main() -> int:
             for method in a.methods.split(","):
                 extra = ["--no-metalearning"] if method == "nometa" else ["--store", a.store]
                 strategy = method.split("-")[1] if method.startswith("automl-") else None
-                cmd = [sys.executable, "-c", "import sys, automl_cli._tune as t; "
+                cmd = [sys.executable, "-c", "import sys, automl_cli._candidates as t; "
                        f"t.STRATEGY = {strategy!r} or t.STRATEGY; "
                        "from automl_cli.cli import main; "
                        "sys.argv[0] = 'automl'; main()",
