@@ -7,7 +7,7 @@ import time
 from ._errors import DataError
 
 
-def advise(problem, top: int = 5, store=None):
+def advise(problem, top: int = 5, store=None, ranking: str = "meta-model"):
     """(Advice, profile seconds) for a checked problem."""
     import pandas as pd
 
@@ -18,7 +18,7 @@ def advise(problem, top: int = 5, store=None):
     seconds = time.perf_counter() - t0
     try:
         advice = recommend(prof.values, problem.task, len(problem.y), top=top,
-                           store_path=str(store) if store else None)
+                           store_path=str(store) if store else None, ranking=ranking)
     except StoreError as exc:
         raise DataError(str(exc)) from None
     except LookupError as exc:

@@ -53,6 +53,10 @@ class FitOptions:
     final_model: str = "auto"
     #: how the search scores a trial: "cv", "holdout" or "auto" (see ``_fidelity``)
     search_eval: str = "auto"
+    #: the order of the warm start: "meta-model" (its ranking, by the table's meta-
+    #: features), "portfolio" (the greedy time-aware portfolio of past tasks, without
+    #: meta-features) or "both" (the portfolio re-ranked by the meta-model)
+    warm_start: str = "meta-model"
 
 
 @dataclass
@@ -320,7 +324,8 @@ def _advise(problem, options, notes, log, timings):
 
     t0 = time.perf_counter()
     try:
-        advice, profile_seconds = advise(problem, top=100, store=options.store)
+        advice, profile_seconds = advise(problem, top=100, store=options.store,
+                                         ranking=options.warm_start)
     except _DataError as exc:
         notes.append(f"no meta-learning ({exc.message}): starting from defaults")
         timings["recommend"] = time.perf_counter() - t0

@@ -49,7 +49,7 @@ def build_manifest(result, source: dict, seconds: float) -> dict:
                     "cv": opts.cv, "holdout": opts.holdout, "memory_limit": opts.memory_limit,
                     "metalearning": opts.metalearning, "n_jobs": opts.n_jobs,
                     "ensemble_size": opts.ensemble_size, "final_model": opts.final_model,
-                    "search_eval": opts.search_eval,
+                    "search_eval": opts.search_eval, "warm_start": opts.warm_start,
                     "dask_scheduler": opts.dask_scheduler},
         "timings": {**{k: round(v, 3) for k, v in result.timings.items()},
                     "total": round(seconds, 3)},

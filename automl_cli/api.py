@@ -25,7 +25,7 @@ from pathlib import Path
 FIT_OPTIONS = {"time_budget": None, "max_trials": None, "metric": None, "cv": 5, "seed": 0,
                "holdout": 0.0, "memory_limit": None, "metalearning": True,
                "no_metalearning": False, "store": None, "ensemble_size": 25, "n_jobs": 1,
-               "final_model": "auto", "search_eval": "auto",
+               "final_model": "auto", "search_eval": "auto", "warm_start": "meta-model",
                "dask_scheduler": None, "task": "auto", "sheet": None, "quiet": True,
                "log": None}
 DEFAULT_BUDGET = 60.0
@@ -70,7 +70,8 @@ def fit_options(options: dict):
         metalearning=bool(o["metalearning"]) and not o["no_metalearning"],
         store=None if o["store"] is None else str(o["store"]), n_jobs=int(o["n_jobs"]),
         dask_scheduler=o["dask_scheduler"], ensemble_size=int(o["ensemble_size"]),
-        final_model=o["final_model"], search_eval=o["search_eval"])
+        final_model=o["final_model"], search_eval=o["search_eval"],
+        warm_start=o["warm_start"])
     log = o["log"] if o["log"] is not None else Progress(bool(o["quiet"]))
     return opts, {"task": o["task"], "sheet": o["sheet"], "log": log}
 
@@ -87,6 +88,8 @@ def _check_ranges(o: dict) -> None:
               ("final_model", o["final_model"] in ("auto", "bag", "refit"),
                "auto, bag or refit"),
               ("search_eval", o["search_eval"] in CHOICES, "auto, cv, holdout or halving"),
+              ("warm_start", o["warm_start"] in ("meta-model", "portfolio", "both"),
+               "meta-model, portfolio or both"),
               ("max_trials", o["max_trials"] is None or o["max_trials"] >= 1, "at least 1"),
               ("task", o["task"] in ("auto", "classification", "regression"),
                "auto, classification or regression")]

@@ -212,9 +212,22 @@ def rank_configs(m: "MetaModel", x: np.ndarray, exclude: np.ndarray | None = Non
                  top: int = 5, method: str = "forest"):
     """(ranked config indices, predicted scores, per-task weights) for scaled features ``x``.
 
-    ``method``: "forest" (the meta-model), "knn" (baseline) or "prior" (robust defaults:
-    the configs' mean normalised score over all past tasks).
+    ``method``: "forest" (the meta-model), "knn" (baseline), "prior" (robust defaults:
+    the configs' mean normalised score over all past tasks), "portfolio" (the greedy
+    time-aware portfolio of the past tasks of the kind, no meta-features; scores as
+    "prior") or "reranked" (that portfolio's chosen prefix ordered by the meta-model's
+    prediction, then the meta-model's order): ``_greedy``.
     """
+    if method in ("portfolio", "reranked"):
+        from ._greedy import FOLDS, greedy_portfolio, reranked, scaled_scores
+
+        keep = m.own if exclude is None else m.own & ~exclude
+        order, size = greedy_portfolio(scaled_scores(m.raw, m.norm)[keep],
+                                       m.fit_time[keep] * FOLDS)
+        inner = "prior" if method == "portfolio" else "forest"
+        ours, pred, weights = rank_configs(m, x, exclude, len(order), inner)
+        ranked = order if method == "portfolio" else reranked(order, size, pred, ours)
+        return ranked[:top], pred, weights
     if method == "forest":
         pred, weights = m.predict(x, exclude)
     elif method == "knn":

@@ -54,8 +54,13 @@ def _models(store_path: str | None):
     return cached("metamodels", root, [_metamodel, _metrics, _store, sys.modules[__name__]], build)
 
 
+#: Orders ``recommend`` can rank by (``rank_configs``' methods): the meta-model's
+#: (shipped), the greedy portfolio without meta-features, or the portfolio re-ranked.
+ORDERS = {"meta-model": "forest", "portfolio": "portfolio", "both": "reranked"}
+
+
 def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
-              store_path: str | None = None) -> Advice:
+              store_path: str | None = None, ranking: str = "meta-model") -> Advice:
     """Rank the metabase's configs for a table with these meta-features.
 
     Parameters
@@ -65,6 +70,9 @@ def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
     task : {"classification", "regression"}
     n_rows : int
         Rows the model will be trained on, for the expected fit times.
+    ranking : {"meta-model", "portfolio", "both"}
+        See :data:`ORDERS`; a table far from every past task gets robust defaults
+        whatever the ranking.
     """
     models, typical = _models(store_path)
     kind = kind_of(task, meta_values.get("NumberOfClasses"))
@@ -83,12 +91,19 @@ def recommend(meta_values: dict, task: str, n_rows: int, top: int = 5,
                      f"{dist.min():.2f}, usually below {typical[kind]:.2f}): falling back to "
                      "robust defaults")
     else:
-        ranked, pred, weights = rank_configs(m, x, top=max(5, top))
+        ranked, pred, weights = rank_configs(m, x, top=max(5, top), method=ORDERS[ranking])
         order = [j for j in np.argsort(-weights, kind="stable")[:10] if weights[j] > 0]
+        if ranking == "portfolio":      # no meta-features: the nearest tasks, for context
+            order = list(np.argsort(dist, kind="stable")[:10])
         pool = (f"{int(m.own.sum())} {kind} and {int((~m.own).sum())} other classification"
                 if (~m.own).any() else f"{len(m.X)} {kind}")
         method = (f"extra-trees surrogate over {pool} past tasks "
                   f"({len(m.scaler.names)} meta-features); supporting tasks by weight")
+        if ranking == "portfolio":
+            method = (f"greedy time-aware portfolio of {int(m.own.sum())} past {kind} tasks "
+                      "(no meta-features); nearest tasks by distance")
+        elif ranking == "both":
+            method = "greedy time-aware portfolio re-ranked by the " + method
     neighbours = [{"task": m.task_keys[j], "name": m.names[j], "openml_id": m.openml_ids[j],
                    "distance": round(float(dist[j]), 3), "weight": round(float(weights[j]), 3)}
                   for j in order]

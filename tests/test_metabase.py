@@ -203,3 +203,31 @@ def test_a_table_far_from_every_past_task_gets_robust_defaults(tmp_path):
     assert far.out_of_range and far.nearest_distance > far.typical_distance
     assert far.method.startswith("robust defaults") and "far from every past" in far.notes[0]
     assert far.neighbours[0]["distance"] <= far.neighbours[-1]["distance"]   # nearest first
+
+
+def test_the_portfolio_warm_start_ignores_the_meta_features_and_both_reranks_it(tmp_path):
+    """``--warm-start portfolio``: the greedy time-aware portfolio of the kind's past tasks,
+    the same for any table; ``both``: its chosen prefix in the meta-model's order."""
+    from metabase._greedy import FOLDS, greedy_portfolio, scaled_scores
+    from metabase._recommend import _models, recommend
+
+    path = str(synthetic_store(tmp_path / "s"))
+    mf = {q: 1.0 for q in QUALITY_NAMES}
+
+    def ids(ranking, rows):
+        advice = recommend(dict(mf, NumberOfInstances=float(rows), NumberOfClasses=2.0),
+                           "classification", rows, top=50, store_path=path, ranking=ranking)
+        return [r["config_id"] for r in advice.recommendations], advice
+
+    small, advice = ids("portfolio", 200)
+    assert advice.method.startswith("greedy time-aware portfolio")
+    other, advice = ids("portfolio", 300)
+    assert not advice.out_of_range and other == small        # no meta-features in it
+    m = _models(path)[0]["binary"]
+    order, size = greedy_portfolio(scaled_scores(m.raw, m.norm)[m.own],
+                                   m.fit_time[m.own] * FOLDS)
+    assert small == [m.configs[c]["id"] for c in order][:len(small)]
+    both, advice = ids("both", 200)
+    assert advice.method.startswith("greedy time-aware portfolio re-ranked")
+    assert sorted(both[:size]) == sorted(small[:size])       # the prefix, re-ordered
+    assert both[0] == ids("meta-model", 200)[0][0] or both[0] in small[:size]

@@ -63,6 +63,11 @@ Examples:
               "halving (a holdout whose best trials are rerun on 4x the rows, and again) "
               "or auto (halving on tables of at least 5,000 rows and 500 per second of "
               "budget, else cv).")
+@click.option("--warm-start", type=click.Choice(["meta-model", "portfolio", "both"]),
+              default="meta-model", show_default=True,
+              help="The order of the first trials: the meta-model's ranking for this "
+              "table's meta-features, the greedy portfolio of past tasks (no "
+              "meta-features), or that portfolio re-ranked by the meta-model.")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run at once on this machine.")
 @click.option("--dask-scheduler", envvar="AUTOML_DASK_SCHEDULER", metavar="tcp://HOST:PORT",
@@ -75,7 +80,7 @@ Examples:
 @interruptible
 def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, memory_limit,
         output, force, fail_under, no_metalearning, store, ensemble_size, final_model,
-        search_eval, n_jobs, dask_scheduler, as_json, quiet, sheet, report):
+        search_eval, warm_start, n_jobs, dask_scheduler, as_json, quiet, sheet, report):
     """Train the best model the time budget allows on DATA and save it.
 
     DATA is a CSV or TSV file (plain or .gz; delimiter and encoding are
@@ -103,7 +108,8 @@ def fit(data, target, task, metric, time_budget, max_trials, cv, seed, holdout, 
         metric=metric, time_budget=time_budget, max_trials=max_trials, cv=cv, seed=seed,
         holdout=holdout, memory_limit=memory_limit, no_metalearning=no_metalearning,
         n_jobs=n_jobs, ensemble_size=ensemble_size, dask_scheduler=dask_scheduler,
-        store=store, final_model=final_model, search_eval=search_eval))
+        store=store, final_model=final_model, search_eval=search_eval,
+        warm_start=warm_start))
     problem, source = api.read_problem(data, target, task, sheet, log, metric)
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python
     # then never raises KeyboardInterrupt; `kill -INT` must still stop the search.

@@ -26,11 +26,11 @@ HERE = Path(__file__).resolve().parent
 
 #: Method names in print order.
 METHODS = ["automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-holdout",
-           "automl-nometa",
+           "automl-portfolio", "automl-both", "automl-nometa",
            "hgb-default", "rf-default", "random", "flaml", "autogluon"]
 #: Methods that are given the time budget (the others are single default fits).
 BUDGETED = {"automl", "automl-es1", "automl-bag", "automl-refit", "automl-cv", "automl-holdout",
-            "automl-nometa",
+            "automl-portfolio", "automl-both", "automl-nometa",
             "random", "flaml", "autogluon"}
 #: Extra ``automl fit`` options of each automl method.
 AUTOML_ARGS = {"automl": [], "automl-es1": ["--ensemble-size", "1"],
@@ -38,6 +38,8 @@ AUTOML_ARGS = {"automl": [], "automl-es1": ["--ensemble-size", "1"],
                "automl-refit": ["--final-model", "refit"],
                "automl-cv": ["--search-eval", "cv"],
                "automl-holdout": ["--search-eval", "holdout"],
+               "automl-portfolio": ["--warm-start", "portfolio"],
+               "automl-both": ["--warm-start", "both"],
                "automl-nometa": ["--no-metalearning"]}
 TITLES = {
     "automl": "automl fit",
@@ -46,6 +48,8 @@ TITLES = {
     "automl-refit": "automl fit --final-model refit",
     "automl-cv": "automl fit --search-eval cv",
     "automl-holdout": "automl fit --search-eval holdout",
+    "automl-portfolio": "automl fit --warm-start portfolio",
+    "automl-both": "automl fit --warm-start both",
     "automl-nometa": "automl fit --no-metalearning",
     "hgb-default": "HistGradientBoosting, defaults",
     "rf-default": "RandomForest, defaults",
