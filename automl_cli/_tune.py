@@ -123,7 +123,7 @@ def search(candidates, pool, plan: SearchPlan, log=lambda msg: None) -> SearchRe
                                            "expected_seconds": round(guess, 2)})
                     continue
                 number, skips = number + 1, 0
-                expected[number] = guess if promo is None else None
+                expected[number] = guess if predicted is not None else None   # metabase only
                 pending.add(pool.submit(_trial(number, config, source, promo, rows), timeout))
             if not pending:
                 break
