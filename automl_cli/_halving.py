@@ -9,15 +9,15 @@ times smaller.
 
 from __future__ import annotations
 
-import functools
+import math
 from dataclasses import dataclass, field
+
+from ._final import REFIT_EXPONENT
+from ._trial import score_order
 
 #: Each rung trains on this many times the rows of the one below, and takes its top
 #: 1/ETA: the growth of a refit measured on 4x the rows (see ``_final.REFIT_EXPONENT``).
 ETA = 4
-#: Fit time grows with the rows as rows ** this when a promotion's time is guessed (1
-#: when not listed; as ``_final.REFIT_EXPONENT``): an overestimate only skips it.
-GROWTH = {"hgb": 0.85}
 
 
 def rung_rows(train: int, pool: int) -> tuple:
@@ -32,9 +32,9 @@ def rung_rows(train: int, pool: int) -> tuple:
 #: Where the refit trains on at least this many times rung 0's rows, the first
 #: successful trial moves up at once, whatever its rank (the growth probe): its refit's
 #: time is then extrapolated from a measured growth, over a shorter span. From one fit on
-#: 16,000 of 950,000 rows, gradient boosting's family exponent (0.85) and margins put
-#: the refit at 56 s where it took 25 s, and the search of a 60 s run stopped after one
-#: trial to wait for it.
+#: 16,000 of 950,000 rows, gradient boosting's family exponent (0.85) and margins kept
+#: so much for the refit that a 60 s search stopped after its first trial, with 45.7 s
+#: left; the refit took 25.4 s.
 PROBE_RATIO = ETA ** 2
 
 
@@ -58,26 +58,29 @@ class Ladder:
         return (self.probe and not self.probe_over and best is not None
                 and best.growth is None)
 
-    def record(self, trial) -> None:
+    def record(self, trials: list, trial) -> None:
+        """A finished ``trial`` (in ``trials``): it supersedes the one it moved up from,
+        and ends the probe if it was the probe."""
+        supersede(trials, trial)
         if self.probe and trial.parent is not None and trial.parent == self.probe_parent:
             self.probe_over = True
+
+    def _ranked(self, trials: list, rung: int) -> list:
+        return sorted((t for t in trials if t.status == "ok" and t.rung == rung),
+                      key=score_order(self.better))
 
     def promotion(self, trials: list):
         """The trial to rerun on the next rung's rows, or None: the growth probe first,
         then the highest rung first, each rung's top 1/ETA of its successful trials (by
         score) not yet moved up."""
-        order = functools.cmp_to_key(
-            lambda a, b: -1 if self.better(a.score, b.score) else (
-                1 if self.better(b.score, a.score) else 0))
         if self.probe and self.probe_parent is None:
-            done = sorted((t for t in trials if t.status == "ok" and t.rung == 0), key=order)
+            done = self._ranked(trials, 0)
             if done:
                 self.probe_parent = done[0].number
                 self.tried.add(done[0].number)
                 return done[0]
         for rung in range(len(self.rows) - 2, -1, -1):
-            done = sorted((t for t in trials if t.status == "ok" and t.rung == rung),
-                          key=order)
+            done = self._ranked(trials, rung)
             for t in done[:len(done) // ETA]:
                 if t.number not in self.tried:
                     self.tried.add(t.number)
@@ -92,7 +95,8 @@ class Ladder:
         """A guess of the trial's time on the next rung: its fit scaled to the rows, the
         rest (predicting the holdout, a process start) as it was."""
         ratio = self.rows[trial.rung + 1] / self.rows[trial.rung]
-        fit = trial.fold_fit_time * ratio ** GROWTH.get(trial.config["family"], 1.0)
+        # an overestimate only skips the promotion
+        fit = trial.fold_fit_time * ratio ** REFIT_EXPONENT.get(trial.config["family"], 1.0)
         return fit + max(0.0, trial.elapsed - trial.fold_fit_time)
 
 
@@ -118,8 +122,6 @@ def supersede(trials: list, trial) -> None:
 
 def measured_growth(small, large) -> float | None:
     """The exponent of fit time in rows between two trials of one config, or None."""
-    import math
-
     a, b = small.fold_fit_time, large.fold_fit_time
     if not (a >= MIN_FIT_SECONDS and b >= MIN_FIT_SECONDS):
         return None

@@ -157,16 +157,19 @@ def fill_trial(trial: Trial, out: dict, metric: str) -> Trial:
     return trial
 
 
+def score_order(better):
+    """A sort key putting trials best score first, by the metric's ``better(a, b)``."""
+    import functools
+
+    return functools.cmp_to_key(
+        lambda a, b: -1 if better(a.score, b.score) else (1 if better(b.score, a.score) else 0))
+
+
 def prune_predictions(trials: list, better, keep: int, model_bytes: int = 2 ** 30) -> None:
     """Free the out-of-fold predictions of all but the ``keep`` best successful trials
     (the ensemble draws from those), and the fold models beyond ``model_bytes`` in all
     (the best kept first), so that a long search stays bounded in memory."""
-    import functools
-
-    def order(a, b):
-        return -1 if better(a.score, b.score) else (1 if better(b.score, a.score) else 0)
-
-    kept = sorted((t for t in trials if t.oof is not None), key=functools.cmp_to_key(order))
+    kept = sorted((t for t in trials if t.oof is not None), key=score_order(better))
     for t in kept[keep:]:
         t.oof = t.models = None
     total = 0

@@ -15,7 +15,7 @@ import numpy as np
 
 from metabase import METRICS
 
-from ._halving import best_of, supersede
+from ._halving import best_of
 from ._trial import Trial, prune_predictions
 
 
@@ -188,9 +188,8 @@ def _record(plan: SearchPlan, result: SearchResult, trial: Trial) -> None:
     """A finished trial into the result: the trials, their kept predictions, the best."""
     better = METRICS[plan.metric].better
     result.trials.append(trial)
-    supersede(result.trials, trial)
     if plan.ladder is not None:
-        plan.ladder.record(trial)
+        plan.ladder.record(result.trials, trial)
     prune_predictions(result.trials, better, KEEP_PREDICTIONS)
     result.best = best_of(result.trials, better)
 

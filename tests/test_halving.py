@@ -66,7 +66,7 @@ def test_the_growth_probe_moves_the_first_model_up_at_once():
     assert ladder.measuring(first)                      # its refit waits for the probe
     assert ladder.promotion([first]) is first and ladder.is_probe(first)
     probe = _ok(2, 0.72, rung=1, rows=4000, fit=1.5, parent=1)
-    ladder.record(probe)
+    ladder.record([first, probe], probe)
     assert not ladder.measuring(first)
 
 
