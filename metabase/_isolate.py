@@ -174,6 +174,9 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
     # One fork at a time: another thread's child must not inherit our pipe's write
     # end, or we would see no end-of-file until that child exits too.
     _FORK_LOCK.acquire()
+    # the child's time starts at its fork: a wait for the lock (a step queued by
+    # while_next_child_runs) is not the trial's, though its deadline still counts it
+    started = time.perf_counter()
     try:
         r, w = os.pipe()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
@@ -211,7 +214,7 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
     finally:
         os.close(r)
         code = _reap(pid, kill=timed_out or cancelled or not finished)   # an interrupt too
-    elapsed = time.perf_counter() - t0
+    elapsed = time.perf_counter() - started
     if cancelled:
         return Outcome("cancelled", error="stopped: the search was interrupted", elapsed=elapsed)
     if timed_out:
