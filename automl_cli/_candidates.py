@@ -37,6 +37,11 @@ CHEAP_BUDGET = 30.0
 #: A class with fewer rows than this in the search rows is rare (see ``defaults_of``).
 RARE_CLASS_ROWS = 10
 RARE_CLASS_L2 = 0.1
+#: Share of the time left at the search's start that the first recommendation is expected
+#: to take at most before the safety default (when it is expected cheaper) goes first
+#: instead: at 10 s a recommended forest of 2.7 s on concrete (772 rows) left no room for
+#: a second trial, where the defaults of gradient boosting (1.1 s) scored 0.919 for 0.895.
+FIRST_TRIAL_SHARE = 0.25
 #: Recommended configs tried before the search starts mixing in other proposals.
 FIRST_RECOMMENDED = 5
 #: "local" (shipped: every recommended config, then local steps) or "mixed" (the top
@@ -124,9 +129,11 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
     run again where the ranking has it): when the budget allows two trials, a wrong
     first recommendation costs one trial, not the model (``make bench`` at 10 s found
     a recommended tuned config on a sample losing to the defaults with no later trial
-    to recover; README, "Choices (and why)"). The advice's expected fit times are for
-    the whole table: they are scaled by ``time_scale`` (search rows / table rows)
-    before a trial is skipped for want of time.
+    to recover; README, "Choices (and why)"). The two swap (see ``_first_two``) when the
+    recommendation is expected to take more than ``shape["first_seconds"]`` (seconds per
+    fold: :data:`FIRST_TRIAL_SHARE` of the time left) and the safety default less. The
+    advice's expected fit times are for the whole table: they are scaled by
+    ``time_scale`` (search rows / table rows) before a trial is skipped for want of time.
 
     The local steps are in the spirit of FLAML's CFO: a Gaussian step in the unit cube
     of the best config's family (categorical values flip with probability 0.2);
@@ -150,6 +157,9 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
         t = rec.get("fit_time")
         return None if t is None else t * time_scale
 
+    # the safety default's expected time, where the ranking has it
+    safety_seconds = next((seconds(r) for r in recommendations if key(r) == safety_key), None)
+
     def generate(state: SearchResult):
         if shape.get("cheap_first"):
             yield cheap_candidate(task, rare)
@@ -161,8 +171,9 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
             # the search without meta-learning, not skipped on a predicted time (its
             # trial's deadline still holds)
             usable = [r for r in usable if key(r) != safety_key]
-            yield usable[0]["config"], "recommended", seconds(usable[0])
-            yield safety, "default", None
+            yield from _first_two((usable[0]["config"], "recommended", seconds(usable[0])),
+                                  (safety, "default", None), safety_seconds,
+                                  shape.get("first_seconds"))
             usable, n_head = usable[1:], n_head - 1
         head = usable[:n_head]
         for rec in head:
@@ -188,6 +199,17 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
                 yield next(explore)
 
     return generate
+
+
+def _first_two(recommended: tuple, safety: tuple, safety_seconds, first_seconds) -> list:
+    """The top recommendation then the safety default, or the other way round where the
+    recommendation is expected to take more than ``first_seconds`` and the default less
+    (times per fold; a missing time never swaps)."""
+    rec_seconds = recommended[2]
+    if None in (rec_seconds, safety_seconds, first_seconds) or rec_seconds <= first_seconds \
+            or safety_seconds >= rec_seconds:
+        return [recommended, safety]
+    return [safety, recommended]
 
 
 def _local_steps(state: SearchResult, task: str, seed: int, greater_is_better: bool):

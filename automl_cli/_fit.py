@@ -23,7 +23,7 @@ from ._final import SAVE_RESERVE, Costs, Run, finish
 from ._halving import PROBE_RATIO, Ladder, rung_rows
 from ._task import Problem
 from ._trial import Trial, TrialContext, run_trial
-from ._candidates import (RARE_CLASS_ROWS, cheap_first, default_candidates,
+from ._candidates import (FIRST_TRIAL_SHARE, RARE_CLASS_ROWS, cheap_first, default_candidates,
                           fallback_candidates, warm_candidates)
 from ._tune import SearchPlan, SearchResult, search
 
@@ -240,7 +240,16 @@ def _candidates(run: Run, ctx: TrialContext):
     return warm_candidates(advice.recommendations, ctx.task, ctx.seed, greater, len(ctx.y),
                            time_scale=ctx.fit_rows / max(1, len(run.y)),
                            shape={"n_features": ctx.X.shape[1], "rare_classes": rare,
-                                  "cheap_first": cheap}), advice
+                                  "cheap_first": cheap,
+                                  "first_seconds": _first_seconds(run, ctx)}), advice
+
+
+def _first_seconds(run: Run, ctx: TrialContext) -> float | None:
+    """Seconds per fold the first recommendation may be expected to take before the
+    safety default goes first (``_candidates.FIRST_TRIAL_SHARE`` of the time left)."""
+    if run.budget.seconds is None:
+        return None
+    return FIRST_TRIAL_SHARE * max(0.0, run.budget.left) / ctx.folds
 
 
 def _run_search(run: Run, ctx: TrialContext, candidates, costs: Costs) -> SearchResult:

@@ -253,3 +253,34 @@ def test_a_budget_spent_before_the_search_skips_the_recommendation(monkeypatch):
     spent = Budget(1.0, start=time.monotonic() - 5)
     with pytest.raises(NoModelError):
         fit_module.fit(problem, fit_module.FitOptions(time_budget=1.0), budget=spent)
+
+
+def test_a_slow_first_recommendation_follows_a_cheaper_safety_default():
+    from metabase import FAMILIES, round_config
+
+    from automl_cli._candidates import SAFETY_FAMILY, warm_candidates
+
+    safety = {"family": SAFETY_FAMILY,
+              "params": round_config(FAMILIES[SAFETY_FAMILY].defaults("regression"))}
+    rf = {"family": "rf", "params": FAMILIES["rf"].defaults("regression")}
+    knn = {"family": "knn", "params": FAMILIES["knn"].defaults("regression")}
+    recs = [{"config": rf, "fit_time": 0.57}, {"config": knn, "fit_time": 0.04},
+            {"config": safety, "fit_time": 0.16}]
+
+    def first_three(first_seconds, recs=recs):
+        gen = warm_candidates(recs, "regression", 0, shape={"first_seconds": first_seconds})
+        res = _search(gen, InlinePool(_runner({"rf": ("ok", 0.7), "hgb": ("ok", 0.9),
+                                               "knn": ("ok", 0.6)})),
+                      "r2", Budget(None), 3, lambda b: 0.0)
+        return [(t.config["family"], t.source) for t in res.trials]
+
+    # expected above its share, the default cheaper: the default first, the forest second
+    assert first_three(0.3) == [(SAFETY_FAMILY, "default"), ("rf", "recommended"),
+                                ("knn", "recommended")]
+    # within its share, or no budget: the recommendation keeps its place
+    assert first_three(0.6)[0] == ("rf", "recommended")
+    assert first_three(None)[0] == ("rf", "recommended")
+    # the default as slow as the recommendation, or its time unknown: no swap
+    slow = [recs[0], recs[1], {"config": safety, "fit_time": 0.9}]
+    assert first_three(0.3, slow)[0] == ("rf", "recommended")
+    assert first_three(0.3, recs[:2])[0] == ("rf", "recommended")
