@@ -132,11 +132,8 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
     run again where the ranking has it): when the budget allows two trials, a wrong
     first recommendation costs one trial, not the model (``make bench`` at 10 s found
     a recommended tuned config on a sample losing to the defaults with no later trial
-    to recover; README, "Choices (and why)"). The two swap (see ``_first_two``) when the
-    recommendation is expected to take more than ``shape["first_seconds"]`` (seconds per
-    fold: :data:`FIRST_TRIAL_SHARE` of the time left) and the safety default less. The
-    advice's expected fit times are for the whole table: they are scaled by
-    ``time_scale`` (search rows / table rows) before a trial is skipped for want of time.
+    to recover; README, "Choices (and why)"); ``_first_two`` may swap the two. The
+    advice's fit times (whole table) are scaled by ``time_scale`` (search rows / rows).
 
     The local steps are in the spirit of FLAML's CFO: a Gaussian step in the unit cube
     of the best config's family (categorical values flip with probability 0.2);
@@ -160,7 +157,6 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
         t = rec.get("fit_time")
         return None if t is None else t * time_scale
 
-    # the safety default's expected time, where the ranking has it
     safety_seconds = next((seconds(r) for r in recommendations if key(r) == safety_key), None)
 
     def generate(state: SearchResult):
@@ -206,8 +202,9 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
 
 def _first_two(recommended: tuple, safety: tuple, safety_seconds, first_seconds) -> list:
     """The top recommendation then the safety default, or the other way round where the
-    recommendation is expected to take more than ``first_seconds`` and the default less
-    (times per fold; a missing time never swaps)."""
+    recommendation is expected to take more than ``first_seconds`` (``shape``'s: per fold,
+    :data:`FIRST_TRIAL_SHARE` of the time left) and the default less (a missing time
+    never swaps)."""
     rec_seconds = recommended[2]
     if None in (rec_seconds, safety_seconds, first_seconds) or rec_seconds <= first_seconds \
             or safety_seconds >= rec_seconds:

@@ -174,10 +174,11 @@ def run_isolated(fn: Callable[[], Any], timeout: float | None = None,
     # One fork at a time: another thread's child must not inherit our pipe's write
     # end, or we would see no end-of-file until that child exits too.
     _FORK_LOCK.acquire()
-    # the child's time starts at its fork: a wait for the lock (a step queued by
-    # while_next_child_runs) is not the trial's, though its deadline still counts it
-    started = time.perf_counter()
     try:
+        # the child's time starts at its fork: a wait for the lock (a step queued by
+        # while_next_child_runs) is not the trial's, though its deadline still counts it.
+        # Inside the try: a Ctrl-C on this line must not leave the lock held for good
+        started = time.perf_counter()
         r, w = os.pipe()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         parent = os.getpid()

@@ -23,7 +23,19 @@ def _start_fit(tmp_path, out):
     mixed_frame(n=300).to_csv(data, index=False)
     cmd = [sys.executable, "-c", "from automl_cli.cli import main; main()", "fit", str(data),
            "--time-budget", "120s", "--no-metalearning", "-o", str(out), "--json"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_stop_signals)
+
+
+def _default_stop_signals():
+    """The fit starts as from an interactive shell: SIGINT and SIGTERM neither ignored nor
+    blocked. A child inherits both from pytest's process, and a suite started in the
+    background by a script (``make test &``) ignores SIGINT (``/proc/<pid>/status``:
+    SigIgn 0x...07); the fit then keeps it ignored, as a background job should, and this
+    module's SIGINTs went unheeded."""
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _wait_for_trials(proc, n, limit=60):
