@@ -146,3 +146,23 @@ def test_a_best_whose_refit_cannot_fit_keeps_only_its_fold_models_save():
         fold_save_seconds({"family": "hgb", "params": {"max_iter": 200}}, 2)
     assert fold_save_seconds({"family": "rf", "params": {"n_estimators": 300}}, 2) > \
         fold_save_seconds({"family": "linear", "params": {}}, 2)
+
+
+def test_the_search_stops_early_for_the_final_folds_only_where_they_are_cheap():
+    from automl_cli._final import FINAL_EVAL_SHARE, SAVE_RESERVE, Costs
+
+    costs = Costs(folds=5, scale=1.25, final_folds=10, budget=10.0)
+    cheap = _trial("linear", {}, elapsed=0.5, fit_time=0.1)         # 0.2 s per fit
+    per_fit = costs.per_fit(cheap)
+    assert 5 * per_fit <= FINAL_EVAL_SHARE * 10.0
+    assert costs.reserve(cheap) == pytest.approx(per_fit * (2 + 5) + SAVE_RESERVE)
+    # ames-housing at 10 s: 5-fold gradient boosting in 2.4 s, 0.77 s per fit; its 5 fresh
+    # folds would take 3.9 s of the 10, so the search keeps only the refit's time
+    costly = _trial("hgb", {}, elapsed=2.4, fit_time=0.4)
+    per_fit = costs.per_fit(costly)
+    assert costs.reserve(costly) == pytest.approx(per_fit * 2 + SAVE_RESERVE)
+    # without a budget, or with a longer one, the 5 folds are kept
+    assert Costs(folds=5, scale=1.25, final_folds=10, budget=60.0).reserve(costly) == \
+        pytest.approx(per_fit * 7 + SAVE_RESERVE)
+    assert Costs(folds=5, scale=1.25, final_folds=10).reserve(costly) == \
+        pytest.approx(per_fit * 7 + SAVE_RESERVE)
