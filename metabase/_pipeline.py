@@ -79,6 +79,11 @@ def build_pipeline(config: dict, schema: dict, task: str, random_state: int = 0,
     prep = ColumnTransformer(steps, remainder="drop", verbose_feature_names_out=False)
     model = family.build(task, dict(config["params"]), random_state=random_state,
                          n_jobs=n_jobs, categorical_mask=mask)
+    if task == "regression" and getattr(family, "SCALE_TARGET", False):
+        from sklearn.compose import TransformedTargetRegressor
+
+        # the family's hyperparameters then mean the same on every target's scale
+        model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
     return Pipeline([("prep", prep), ("model", model)])
 
 

@@ -51,6 +51,20 @@ def test_family_fits_and_predicts(tiny, name, task):
             assert np.all(np.isfinite(pred))
 
 
+@pytest.mark.parametrize("name", ["svm", "mlp", "hgb", "linear"])
+def test_regression_defaults_do_not_depend_on_the_target_s_scale(tiny, name):
+    """SVR's epsilon and the MLP's output are in the target's units: those families get
+    it standardised (``SCALE_TARGET``), so a target in units 10,000 times smaller
+    gets predictions 10,000 times smaller (trees and ridge are invariant already)."""
+    Xp, schema, _, ynum = tiny
+    config = {"family": name, "params": FAMILIES[name].defaults("regression")}
+    rng = np.random.default_rng(1)
+    y = ynum + rng.normal(0, 0.3, len(ynum))
+    small = build_pipeline(config, schema, "regression").fit(Xp, y * 1e-4).predict(Xp)
+    unit = build_pipeline(config, schema, "regression").fit(Xp, y).predict(Xp)
+    assert np.allclose(small * 1e4, unit, rtol=1e-3, atol=1e-3 * np.std(y))
+
+
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_family_survives_a_one_trial_budget(run, binary_csv, tmp_path, name, monkeypatch):
     from automl_cli import _candidates

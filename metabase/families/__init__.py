@@ -4,6 +4,9 @@ Every family module defines
 
 - ``NAME``, ``TITLE``;
 - ``SCALE``: whether numeric inputs are standardised before the estimator;
+- ``SCALE_TARGET`` (optional, False if absent): whether a regression target is
+  standardised for the estimator and its predictions mapped back (``_pipeline``):
+  where a hyperparameter is in the target's units (trees, k-NN and ridge do not care);
 - ``CATEGORICAL``: ``"onehot"`` or ``"native"`` (ordinal codes the estimator
   treats as categories);
 - ``space(task)``: ``{hyperparameter: domain}``, names as scikit-learn spells them;
