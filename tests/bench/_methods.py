@@ -175,7 +175,7 @@ def _run_automl(run: MethodRun) -> dict:
     detail = (f"{doc['config']['family']}; {len(members)} members; {search.get('trials')} "
               f"trials; stopped by {search.get('stopped_by')}; cv {doc['score'].get('mean')} "
               f"({doc['score'].get('source')}); {advice}; first {first.get('family')} "
-              f"{first.get('score')}")
+              f"{first.get('score')}; trace {_trace(doc.get('leaderboard', []))}")
     pred = run.workdir / f"pred-{run.method}.csv"
     t1 = time.perf_counter()
     code, _, out, err = _launch([_automl_bin(), "predict", model, run.test, "--proba", "-q",
@@ -185,6 +185,15 @@ def _run_automl(run: MethodRun) -> dict:
     return {"status": "ok", "wall": round(wall, 3), "wall_internal": doc.get("wall_seconds"),
             "predict_seconds": round(time.perf_counter() - t1, 3), "detail": detail,
             "pred": pred}
+
+
+def _trace(board: list) -> str:
+    """The trials in order, compactly: family, source's initial and score (or status)."""
+    out = []
+    for t in board:
+        what = f"{t['score']:.4g}" if t.get("status") == "ok" else t.get("status", "?")
+        out.append(f"{t.get('family')}/{str(t.get('source', '?'))[:1]}:{what}")
+    return " ".join(out)
 
 
 def _run_runner(run: MethodRun, python, script: str) -> dict:

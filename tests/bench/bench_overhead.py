@@ -63,14 +63,16 @@ def measure(path: Path, budget: float, tmp: Path) -> dict:
 def summary() -> None:
     rows = [json.loads(line) for line in OUT.read_text().splitlines()] if OUT.exists() else []
     cols = ["trials", "ok_trials", "startup_read", *PHASES, "save", "wall", "trials_per_s",
-            "ok_per_s"]
+            "ok_per_s", "ok_per_budget_s"]
     for r in rows:
-        # successful trials per second of search: a trial started and killed buys nothing
+        # successful trials per second of search (a trial started and killed buys nothing),
+        # and per second of the budget: a search cut short by its reserves buys less
         if r.get("ok_trials") is not None and r.get("search"):
             r["ok_per_s"] = round(r["ok_trials"] / max(r["search"], 1e-9), 2)
-    print(f"{'label':<14} {'table':<9} {'budget':>6} " + " ".join(f"{c[:9]:>9}" for c in cols))
+            r["ok_per_budget_s"] = round(r["ok_trials"] / r["budget"], 2)
+    print(f"{'label':<18} {'table':<9} {'budget':>6} " + " ".join(f"{c[:9]:>9}" for c in cols))
     for r in rows:
-        print(f"{r['label']:<14} {r['table']:<9} {r['budget']:>6g} "
+        print(f"{r['label']:<18} {r['table']:<9} {r['budget']:>6g} "
               + " ".join(f"{r.get(c, '-')!s:>9}" for c in cols))
 
 
