@@ -240,7 +240,7 @@ def _candidates(run: Run, ctx: TrialContext):
     return warm_candidates(advice.recommendations, ctx.task, ctx.seed, greater, len(ctx.y),
                            time_scale=ctx.fit_rows / max(1, len(run.y)),
                            shape={"n_features": ctx.X.shape[1], "rare_classes": rare,
-                                  "cheap_first": cheap,
+                                  "cheap_first": cheap, "far": advice.out_of_range,
                                   "first_seconds": _first_seconds(run, ctx)}), advice
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from automl_cli._budget import Budget
 from automl_cli._pool import InlinePool
 from automl_cli._candidates import fallback_candidates
@@ -14,9 +16,9 @@ def _search(candidates, pool, *plan, **limits):
 
 
 def _runner(outcomes):
-    """A trial runner scripted per family: (status, score)."""
+    """A trial runner scripted per family: (status, score); 0.5 for a family not named."""
     def run(trial, timeout, cancel):
-        status, score = outcomes[trial.config["family"]]
+        status, score = outcomes.get(trial.config["family"], ("ok", 0.5))
         trial.status, trial.elapsed = status, 0.01
         if status == "ok":
             trial.score, trial.score_std = score, 0.0
@@ -120,8 +122,9 @@ def test_warm_start_runs_the_safety_default_second_once():
     # the top recommendation itself: nothing added
     gen = warm_candidates(_recs(safety, lin), "classification", 0)
     res = _search(gen, InlinePool(_runner({"linear": ("ok", 0.7), "hgb": ("ok", 0.9)})),
-                 "roc_auc", Budget(None), 2, lambda b: 0.0)
-    assert [t.source for t in res.trials] == ["recommended", "recommended"]
+                 "roc_auc", Budget(None), 3, lambda b: 0.0)
+    assert [(t.config["family"], t.source) for t in res.trials] == [
+        (SAFETY_FAMILY, "recommended"), ("linear", "recommended"), ("rf", "default")]
 
 
 def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
@@ -146,6 +149,27 @@ def test_warm_search_mixes_local_ranked_and_random_after_the_top_five():
                  InlinePool(_runner({f: ("ok", 0.5) for f in FAMILIES})), "roc_auc",
                  Budget(None), len(fams) + 3, lambda b: 0.0)
     assert [t.source for t in res.trials][len(fams) + 1:] == ["local", "local"]
+
+
+def test_the_defaults_strategy_alternates_recommendations_with_family_defaults():
+    from metabase import FAMILIES
+
+    from automl_cli._candidates import warm_candidates
+
+    svm = {"family": "svm", "params": {**FAMILIES["svm"].defaults("regression"), "C": 3.0}}
+    rf = {"family": "rf", "params": FAMILIES["rf"].defaults("regression")}
+    knn = {"family": "knn", "params": {**FAMILIES["knn"].defaults("regression"),
+                                       "n_neighbors": 9}}
+    pool = InlinePool(_runner({f: ("ok", 0.5) for f in FAMILIES}))
+    res = _search(warm_candidates(_recs(svm, rf, knn), "regression", 0, strategy="defaults"),
+                  pool, "r2", Budget(None), 12, lambda b: 0.0)
+    got = [(t.config["family"], t.source) for t in res.trials[:11]]
+    # the forest's defaults, a recommendation here, run once: at their first turn
+    assert got == [("svm", "recommended"), ("hgb", "default"), ("rf", "recommended"),
+                   ("knn", "recommended"), ("linear", "default"), ("et", "default"),
+                   ("knn", "default"), ("mlp", "default"), ("svm", "default"),
+                   ("adaboost", "default"), ("sparse", "default")]
+    assert res.trials[11].source == "local"
 
 
 def test_expected_times_are_scaled_to_the_search_sample():
@@ -284,3 +308,47 @@ def test_a_slow_first_recommendation_follows_a_cheaper_safety_default():
     slow = [recs[0], recs[1], {"config": safety, "fit_time": 0.9}]
     assert first_three(0.3, slow)[0] == ("rf", "recommended")
     assert first_three(0.3, recs[:2])[0] == ("rf", "recommended")
+
+
+def test_a_table_far_from_every_past_task_starts_with_the_safety_default():
+    from metabase import FAMILIES
+
+    from automl_cli._candidates import SAFETY_FAMILY, warm_candidates
+
+    et = {"family": "et", "params": FAMILIES["et"].defaults("regression")}
+    knn = {"family": "knn", "params": FAMILIES["knn"].defaults("regression")}
+    recs = [{"config": et, "fit_time": 0.1}, {"config": knn, "fit_time": 0.04}]
+
+    def first_three(far):
+        gen = warm_candidates(recs, "regression", 0, shape={"far": far})
+        res = _search(gen, InlinePool(_runner({"et": ("ok", 0.7), "hgb": ("ok", 0.9),
+                                               "knn": ("ok", 0.6)})),
+                      "r2", Budget(None), 3, lambda b: 0.0)
+        return [(t.config["family"], t.source) for t in res.trials]
+
+    # the robust defaults' first config, however cheap, runs second
+    assert first_three(True) == [(SAFETY_FAMILY, "default"), ("et", "recommended"),
+                                 ("knn", "recommended")]
+    assert first_three(False)[0] == ("et", "recommended")
+
+
+@pytest.mark.parametrize("far", [True, False])
+def test_fit_passes_the_advice_s_range_to_the_first_trials(monkeypatch, far):
+    """The fit hands ``out_of_range`` to the warm start (see the test above)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    import automl_cli._fit as fit_module
+    from automl_cli._task import Problem
+    from metabase import FAMILIES
+
+    knn = {"family": "knn", "params": FAMILIES["knn"].defaults("classification")}
+    advice = SimpleNamespace(recommendations=[{"config": knn, "fit_time": 0.01}],
+                             out_of_range=far, to_dict=lambda: {})
+    monkeypatch.setattr(fit_module, "_advise", lambda *args: advice)
+    X = pd.DataFrame({"a": range(80), "b": [i % 7 for i in range(80)]})
+    problem = Problem(X, (X["a"] % 2).to_numpy(), "y", "classification", "binary", [0, 1])
+    res = fit_module.fit(problem, fit_module.FitOptions(max_trials=2))
+    first = res.search.trials[0].config["family"]
+    assert first == ("hgb" if far else "knn")
