@@ -15,7 +15,7 @@ from ._metrics import METRICS, Metric, default_metric, kind_of, metrics_for, sco
 from ._pipeline import build_pipeline
 from ._schema import SchemaError, infer_schema, prepare_frame, unseen_categories
 from ._space import Choice, Float, Int, config_key, round_config, sample_config, validate_config
-from .families import FAMILIES, SPACE_VERSION, get_family
+from .families import DEFAULTS_ORDER, FAMILIES, SPACE_VERSION, get_family
 
 #: Public names whose modules load only when first used (PEP 562), so that
 #: ``automl predict`` does not import the store, the builders or the evaluation.
@@ -53,8 +53,8 @@ def __getattr__(name):
 
 
 __all__ = [*_LAZY,
-    "FAMILIES", "GROUPS", "METRICS", "Profile", "QUALITY_NAMES", "Undefined", "profile",
-    "SPACE_VERSION", "Choice", "Float", "Int", "Metric", "Outcome",
+    "DEFAULTS_ORDER", "FAMILIES", "GROUPS", "METRICS", "Profile", "QUALITY_NAMES",
+    "Undefined", "profile", "SPACE_VERSION", "Choice", "Float", "Int", "Metric", "Outcome",
     "SchemaError", "aligned_proba", "build_pipeline", "config_key", "cross_validate",
     "cross_validate_oof",
     "default_metric", "fit_and_score", "kind_of", "task_of", "get_family", "infer_schema",

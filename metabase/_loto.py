@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+from itertools import zip_longest
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from ._greedy import (BUDGETS, FOLDS, cost_aware_order, expected_seconds, greedy
 from ._metamodel import MetaModel, greedy_top, normalise_rank, rank_configs
 from ._metrics import METRICS, task_of
 from ._space import to_unit_vector
-from .families import FAMILIES
+from .families import DEFAULTS_ORDER, FAMILIES
 
 
 def _regret(raw_row: np.ndarray, picks: list[int], gib: bool) -> tuple[float, bool]:
@@ -46,6 +47,13 @@ OURS_B = "ours: neighbour-weighted kernel surrogate + greedy top-5"
 PORTFOLIO = "greedy portfolio (no meta-features)"
 COST_AWARE = "meta-model, cost-aware order"
 RERANKED = "greedy portfolio re-ranked by the meta-model"
+#: The fit's own orders: the search without meta-learning (every family's defaults, then,
+#: as its random configs are not in the store, the single best's order), ours with
+#: HistGradientBoosting's defaults second (as the fit runs it), and that with the other
+#: configs taking turns with the families' defaults (``_candidates``' "defaults").
+NOMETA = "defaults, as without meta-learning"
+SHIPPED = "ours, HGB defaults second (as the fit)"
+ALTERNATE = "ours, HGB defaults second, then turns with the defaults"
 
 
 def portfolio_methods(m: MetaModel, i: int, scaled: np.ndarray | None = None):
@@ -75,7 +83,20 @@ def portfolio_methods(m: MetaModel, i: int, scaled: np.ndarray | None = None):
             picks.append(best)
     out["auto-sklearn 1.0 (25 NN, L1)"] = picks + [j for j in out["single best (mean rank)"]
                                                    if j not in picks]
+    out.update(fit_orders(m, out[OURS], out["single best (mean rank)"]))
     return out
+
+
+def fit_orders(m: MetaModel, ours: list, single: list) -> dict:
+    """:data:`NOMETA`, :data:`SHIPPED` and :data:`ALTERNATE` from our ranking ``ours``
+    and the single best's order ``single`` (config indices, best first)."""
+    defaults = [j for j in (_default_index(m, f) for f in DEFAULTS_ORDER) if j is not None]
+    head = ours[:1] + [j for j in defaults[:1] if j != ours[0]]     # HGB's defaults second
+    rest = [j for j in ours if j not in head]
+    turns = [j for pair in zip_longest(rest, [j for j in defaults if j not in head])
+             for j in pair if j is not None]
+    return {NOMETA: defaults + [j for j in single if j not in defaults],
+            SHIPPED: head + rest, ALTERNATE: head + list(dict.fromkeys(turns))}
 
 
 def time_aware_methods(m: MetaModel, i: int, predicted, ours: list, scaled=None) -> dict:

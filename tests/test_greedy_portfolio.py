@@ -112,3 +112,26 @@ def test_evaluate_prints_the_comparison(run, tmp_path):
     assert not any(k.startswith("_") for v in table["methods"].values() for k in v)
     vs = table["time_aware_vs_ours"]["10"][COST_AWARE]
     assert vs["better"] + vs["equal"] + vs["worse"] == 24
+
+
+def test_the_fit_s_orders_are_simulated_as_the_fit_runs_them():
+    from types import SimpleNamespace
+
+    from metabase import FAMILIES, round_config
+    from metabase._loto import ALTERNATE, NOMETA, SHIPPED, fit_orders
+
+    def default(fam):
+        return {"family": fam, "params": round_config(FAMILIES[fam].defaults("classification"))}
+
+    # configs 0-2: tuned ones; 3: rf's defaults, 4: hgb's, 5: linear's
+    configs = [{"family": "svm", "params": {"C": 3.0}}, {"family": "et", "params": {}},
+               {"family": "knn", "params": {}}, default("rf"), default("hgb"),
+               default("linear")]
+    m = SimpleNamespace(kind="binary", configs=configs)
+    ours, single = [0, 1, 3, 2, 5, 4], [5, 4, 3, 2, 1, 0]
+    got = fit_orders(m, ours, single)
+    assert got[NOMETA] == [4, 3, 5, 2, 1, 0]
+    assert got[SHIPPED] == [0, 4, 1, 3, 2, 5]
+    # after the first two, a ranked config and a default in turn; none twice
+    assert got[ALTERNATE] == [0, 4, 1, 3, 5, 2]
+    assert fit_orders(m, [4, 0, 1, 2, 3, 5], single)[ALTERNATE] == [4, 0, 3, 1, 5, 2]

@@ -29,6 +29,9 @@ SPACE_VERSION = 1
 FAMILIES: dict[str, ModuleType] = {
     m.NAME: m for m in (hgb, rf, et, linear, svm, knn, mlp, adaboost, sparse)
 }
+#: The order in which the search without meta-learning runs the families' defaults
+#: (``automl_cli._candidates``; ``metabase evaluate`` simulates it).
+DEFAULTS_ORDER = ("hgb", "rf", "linear", "et", "knn", "mlp", "svm", "adaboost", "sparse")
 
 
 def get_family(name: str) -> ModuleType:
