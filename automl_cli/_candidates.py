@@ -180,8 +180,7 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
         head = usable[:n_head]
         items = [(rec["config"], "recommended", seconds(rec)) for rec in head]
         if strategy == "defaults":
-            times = {key(r): seconds(r) for r in recommendations}
-            items = _with_defaults(items, ran, (task, n_rows, n_features, rare), times)
+            items = _with_defaults(items, ran, (task, n_rows, n_features, rare))
         yield from items
         rest = iter(usable[len(head):])
         local = _local_steps(state, task, seed, greater_is_better)
@@ -206,18 +205,14 @@ def warm_candidates(recommendations: list[dict], task: str, seed: int,
     return generate
 
 
-def _with_defaults(items: list, ran: set, table: tuple, times: dict) -> list:
+def _with_defaults(items: list, ran: set, table: tuple) -> list:
     """``items`` taking turns with the families' defaults (``STRATEGY`` "defaults") once the
     first two trials have run: ``ran`` holds their keys, or is empty where the top
     recommendation is the safety default itself (it then stays first, as in the search
-    that ``metabase evaluate`` simulates); ``table``: (task, rows, columns, rare). A
-    default that the ranking holds keeps its expected seconds (``times``, by key), so that
-    the search skips it where it would not finish, as it skips a recommendation."""
+    that ``metabase evaluate`` simulates); ``table``: (task, rows, columns, rare)."""
     lead = [] if ran else items[:1]
     done = ran | {config_key(c["family"], c["params"]) for c, _, _ in lead}
-    defaults = [(c, source, times.get(config_key(c["family"], c["params"])))
-                for c, source, _ in _family_defaults(*table)]
-    return lead + _alternate(items[len(lead):], defaults, done)
+    return lead + _alternate(items[len(lead):], _family_defaults(*table), done)
 
 
 def _family_defaults(task: str, n_rows: int, n_features: int, rare: bool) -> list[tuple]:

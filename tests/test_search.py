@@ -352,20 +352,3 @@ def test_fit_passes_the_advice_s_range_to_the_first_trials(monkeypatch, far):
     res = fit_module.fit(problem, fit_module.FitOptions(max_trials=2))
     first = res.search.trials[0].config["family"]
     assert first == ("hgb" if far else "knn")
-
-
-def test_a_default_the_ranking_holds_keeps_its_expected_seconds():
-    """So the search can skip it where it would not finish (see ``_tune._estimate``)."""
-    from metabase import FAMILIES, config_key
-
-    from automl_cli._candidates import _with_defaults
-
-    rf = {"family": "rf", "params": FAMILIES["rf"].defaults("regression")}
-    svm = {"family": "svm", "params": {**FAMILIES["svm"].defaults("regression"), "C": 3.0}}
-    items = [(svm, "recommended", 0.2), (rf, "recommended", 4.0)]
-    ran = {config_key("hgb", FAMILIES["hgb"].defaults("regression")), "the first's key"}
-    got = _with_defaults(items, ran, ("regression", 100, 3, False),
-                         {config_key("rf", rf["params"]): 4.0})
-    # the forest's defaults come at their first turn (a default's), with the ranking's time
-    assert got[:2] == [(svm, "recommended", 0.2), (rf, "default", 4.0)]
-    assert all(t is None for c, source, t in got[2:] if source == "default")
