@@ -91,7 +91,8 @@ def fit_orders(m: MetaModel, ours: list, single: list) -> dict:
     """:data:`NOMETA`, :data:`SHIPPED` and :data:`ALTERNATE` from our ranking ``ours``
     and the single best's order ``single`` (config indices, best first)."""
     defaults = [j for j in (_default_index(m, f) for f in DEFAULTS_ORDER) if j is not None]
-    head = ours[:1] + [j for j in defaults[:1] if j != ours[0]]     # HGB's defaults second
+    hgb = _default_index(m, "hgb")
+    head = ours[:1] + ([hgb] if hgb is not None and hgb != ours[0] else [])  # second
     rest = [j for j in ours if j not in head]
     turns = [j for pair in zip_longest(rest, [j for j in defaults if j not in head])
              for j in pair if j is not None]
