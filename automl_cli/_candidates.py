@@ -209,31 +209,24 @@ def _with_defaults(items: list, ran: set, table: tuple) -> list:
     """``items`` taking turns with the families' defaults (``STRATEGY`` "defaults") once the
     first two trials have run: ``ran`` holds their keys, or is empty where the top
     recommendation is the safety default itself (it then stays first, as in the search
-    that ``metabase evaluate`` simulates); ``table``: (task, rows, columns, rare)."""
+    that ``metabase evaluate`` simulates); ``table``: (task, rows, columns, rare). A
+    config met twice runs once, at its first turn (``metabase.take_turns``)."""
+    from metabase import take_turns
+
+    def k(item):
+        return config_key(item[0]["family"], item[0]["params"])
+
     lead = [] if ran else items[:1]
-    done = ran | {config_key(c["family"], c["params"]) for c, _, _ in lead}
-    return lead + _alternate(items[len(lead):], _family_defaults(*table), done)
+    done = ran | {k(x) for x in lead}
+    ranked, defaults = ([x for x in xs if k(x) not in done]
+                        for xs in (items[len(lead):], _family_defaults(*table)))
+    return lead + take_turns(ranked, defaults, k)
 
 
 def _family_defaults(task: str, n_rows: int, n_features: int, rare: bool) -> list[tuple]:
     """Every family's defaults, in the order the search without meta-learning runs them."""
     gen = default_candidates(task, n_rows, 0, True, n_features, rare)
     return list(itertools.takewhile(lambda c: c[1] == "default", gen))
-
-
-def _alternate(first: list, second: list, done: set) -> list:
-    """``first[0], second[0], first[1], second[1], ...``, then what is left of either; a
-    config met again (or in ``done``: keys of configs already run) is left out."""
-    def k(item):
-        return config_key(item[0]["family"], item[0]["params"])
-
-    first, second = ([x for x in xs if k(x) not in done] for xs in (first, second))
-    out, seen = [], set()
-    for item in itertools.chain.from_iterable(itertools.zip_longest(first, second)):
-        if item is not None and k(item) not in seen:
-            seen.add(k(item))
-            out.append(item)
-    return out
 
 
 def _first_two(recommended: tuple, safety: tuple, safety_seconds, first_seconds,

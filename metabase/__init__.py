@@ -28,7 +28,7 @@ _LAZY = {
     "store_info": "._info", "validate_store": "._info",
     "OURS": "._loto", "OURS_B": "._loto", "evaluate_openml": "._loto",
     "evaluate_portfolio": "._loto", "win_rates": "._loto", "time_aware_against": "._loto",
-    "TIME_BUDGETS": "._greedy", "greedy_portfolio": "._greedy",
+    "TIME_BUDGETS": "._greedy", "greedy_portfolio": "._greedy", "take_turns": "._greedy",
     "HISTORY_DIR": "._build", "build_store": "._build", "BuildPlan": "._build",
     "Settings": "._portfolio", "run_folder": "._portfolio", "stratified_rows": "._portfolio",
     "live_build": "._live",

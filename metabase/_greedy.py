@@ -42,6 +42,8 @@ evaluate``).
 
 from __future__ import annotations
 
+from itertools import chain, zip_longest
+
 import numpy as np
 
 from ._recommend import PORTFOLIO_ROWS
@@ -206,3 +208,17 @@ def reranked(portfolio: list, size: int, pred: np.ndarray, fallback: list) -> li
     first), then the others in ``fallback``'s order (the meta-model's ranking)."""
     head = sorted(portfolio[:size], key=lambda c: (-pred[c], c))
     return head + [c for c in fallback if c not in head]
+
+
+def take_turns(first, second, key=lambda item: item) -> list:
+    """``first[0], second[0], first[1], second[1], ...``, then what is left of either, each
+    item once, at its first place (by ``key``): how the fit's recommendations take turns
+    with the families' defaults (``automl_cli._candidates``), and how ``metabase
+    evaluate`` simulates that order (``_loto.fit_orders``)."""
+    gap = object()      # pads the shorter list (None or 0 may be items)
+    out, seen = [], set()
+    for item in chain.from_iterable(zip_longest(first, second, fillvalue=gap)):
+        if item is not gap and (k := key(item)) not in seen:
+            seen.add(k)
+            out.append(item)
+    return out

@@ -13,12 +13,11 @@
 from __future__ import annotations
 
 import json
-from itertools import zip_longest
 
 import numpy as np
 
 from ._greedy import (BUDGETS, FOLDS, cost_aware_order, expected_seconds, greedy_portfolio,
-                      regret_within, reranked, rows_used, scaled_scores)
+                      regret_within, reranked, rows_used, scaled_scores, take_turns)
 from ._metamodel import MetaModel, greedy_top, normalise_rank, rank_configs
 from ._metrics import METRICS, task_of
 from ._space import to_unit_vector
@@ -94,10 +93,9 @@ def fit_orders(m: MetaModel, ours: list, single: list) -> dict:
     hgb = _default_index(m, "hgb")
     head = ours[:1] + ([hgb] if hgb is not None and hgb != ours[0] else [])  # second
     rest = [j for j in ours if j not in head]
-    turns = [j for pair in zip_longest(rest, [j for j in defaults if j not in head])
-             for j in pair if j is not None]
+    turns = take_turns(rest, [j for j in defaults if j not in head])
     return {NOMETA: defaults + [j for j in single if j not in defaults],
-            SHIPPED: head + rest, ALTERNATE: head + list(dict.fromkeys(turns))}
+            SHIPPED: head + rest, ALTERNATE: head + turns}
 
 
 def time_aware_methods(m: MetaModel, i: int, predicted, ours: list, scaled=None) -> dict:
