@@ -19,7 +19,8 @@ from ._ensemble import DEFAULT_SIZE, Ensemble, select
 from ._errors import DataError, NoModelError
 from ._fidelity import (CHECK_ROWS, CHECK_SHARE, describe, halving_splits, scored_rows,
                         search_eval, search_rows, search_splits)
-from ._final import SAVE_RESERVE, Costs, Run, finish
+from ._costs import SAVE_RESERVE, Costs
+from ._final import Run, finish
 from ._halving import PROBE_RATIO, Ladder, rung_rows
 from ._task import Problem
 from ._trial import Trial, TrialContext, run_trial

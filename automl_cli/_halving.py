@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ._final import REFIT_EXPONENT
+from ._costs import REFIT_EXPONENT
 from ._trial import score_order
 
 #: Each rung trains on this many times the rows of the one below, and takes its top
-#: 1/ETA: the growth of a refit measured on 4x the rows (see ``_final.REFIT_EXPONENT``).
+#: 1/ETA: the growth of a refit measured on 4x the rows (see ``_costs.REFIT_EXPONENT``).
 ETA = 4
 
 

@@ -51,7 +51,7 @@ class TrialContext:
     @property
     def fit_rows(self) -> int:
         """The rows the time of a trial's fit is scaled from (to all rows, see
-        ``_final.Costs``): the search rows with k folds (the estimates' margins were
+        ``_costs.Costs``): the search rows with k folds (the estimates' margins were
         measured so), the training rows of a holdout (which scores on more rows)."""
         return len(self.y) if self.scored is None else len(self.splits[0][0])
 

@@ -120,7 +120,7 @@ def _trial(family, params, elapsed, fit_time, models=b"m"):
 
 
 def test_a_holdout_trial_s_refit_is_estimated_from_its_fit_time():
-    from automl_cli._final import Costs
+    from automl_cli._costs import Costs
 
     costs = Costs(folds=1, scale=3.0, final_folds=10, check=True)
     # 0.5 s of fitting, 2 s in all (its predictions of 5,000 rows): the fit time counts
@@ -131,7 +131,7 @@ def test_a_holdout_trial_s_refit_is_estimated_from_its_fit_time():
 
 
 def test_a_best_whose_refit_cannot_fit_keeps_only_its_fold_models_save():
-    from automl_cli._final import SAVE_RESERVE, Costs, fold_save_seconds
+    from automl_cli._costs import SAVE_RESERVE, Costs, fold_save_seconds
 
     costs = Costs(folds=1, scale=3.0, final_folds=10, budget=10.0, check=True)
     t = _trial("et", {"n_estimators": 349}, elapsed=3.0, fit_time=2.8)
@@ -149,7 +149,7 @@ def test_a_best_whose_refit_cannot_fit_keeps_only_its_fold_models_save():
 
 
 def test_the_search_stops_early_for_the_final_folds_only_where_they_are_cheap():
-    from automl_cli._final import FINAL_EVAL_SHARE, SAVE_RESERVE, Costs
+    from automl_cli._costs import FINAL_EVAL_SHARE, SAVE_RESERVE, Costs
 
     costs = Costs(folds=5, scale=1.25, final_folds=10, budget=10.0)
     cheap = _trial("linear", {}, elapsed=0.5, fit_time=0.1)         # 0.2 s per fit
