@@ -53,6 +53,7 @@ RERANKED = "greedy portfolio re-ranked by the meta-model"
 NOMETA = "defaults, as without meta-learning"
 SHIPPED = "ours, HGB defaults second (as the fit)"
 ALTERNATE = "ours, HGB defaults second, then turns with the defaults"
+RANKED_TURNS = "ours, HGB defaults second, then turns with the defaults by predicted score"
 
 
 def portfolio_methods(m: MetaModel, i: int, scaled: np.ndarray | None = None):
@@ -82,20 +83,25 @@ def portfolio_methods(m: MetaModel, i: int, scaled: np.ndarray | None = None):
             picks.append(best)
     out["auto-sklearn 1.0 (25 NN, L1)"] = picks + [j for j in out["single best (mean rank)"]
                                                    if j not in picks]
-    out.update(fit_orders(m, out[OURS], out["single best (mean rank)"]))
+    out.update(fit_orders(m, out[OURS], out["single best (mean rank)"], pred))
     return out
 
 
-def fit_orders(m: MetaModel, ours: list, single: list) -> dict:
-    """:data:`NOMETA`, :data:`SHIPPED` and :data:`ALTERNATE` from our ranking ``ours``
-    and the single best's order ``single`` (config indices, best first)."""
+def fit_orders(m: MetaModel, ours: list, single: list, pred=None) -> dict:
+    """:data:`NOMETA`, :data:`SHIPPED`, :data:`ALTERNATE` and (given the meta-model's
+    predicted scores ``pred``) :data:`RANKED_TURNS` from our ranking ``ours`` and the
+    single best's order ``single`` (config indices, best first)."""
     defaults = [j for j in (_default_index(m, f) for f in DEFAULTS_ORDER) if j is not None]
     hgb = _default_index(m, "hgb")
     head = ours[:1] + ([hgb] if hgb is not None and hgb != ours[0] else [])  # second
     rest = [j for j in ours if j not in head]
     turns = take_turns(rest, [j for j in defaults if j not in head])
-    return {NOMETA: defaults + [j for j in single if j not in defaults],
-            SHIPPED: head + rest, ALTERNATE: head + turns}
+    out = {NOMETA: defaults + [j for j in single if j not in defaults],
+           SHIPPED: head + rest, ALTERNATE: head + turns}
+    if pred is not None:
+        by_pred = sorted((j for j in defaults if j not in head), key=lambda j: -pred[j])
+        out[RANKED_TURNS] = head + take_turns(rest, by_pred)
+    return out
 
 
 def time_aware_methods(m: MetaModel, i: int, predicted, ours: list, scaled=None) -> dict:

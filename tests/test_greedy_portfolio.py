@@ -135,3 +135,26 @@ def test_the_fit_s_orders_are_simulated_as_the_fit_runs_them():
     # after the first two, a ranked config and a default in turn; none twice
     assert got[ALTERNATE] == [0, 4, 1, 3, 5, 2]
     assert fit_orders(m, [4, 0, 1, 2, 3, 5], single)[ALTERNATE] == [4, 0, 3, 1, 5, 2]
+
+
+def test_the_defaults_by_predicted_score_take_their_turns_in_that_order():
+    from types import SimpleNamespace
+
+    from metabase import FAMILIES, round_config
+    from metabase._loto import ALTERNATE, RANKED_TURNS, fit_orders
+
+    def default(fam):
+        return {"family": fam, "params": round_config(FAMILIES[fam].defaults("classification"))}
+
+    # 0-1: tuned; 2: rf's defaults, 3: hgb's, 4: linear's, 5: et's
+    configs = [{"family": "svm", "params": {"C": 3.0}}, {"family": "knn", "params": {}},
+               default("rf"), default("hgb"), default("linear"), default("et")]
+    m = SimpleNamespace(kind="binary", configs=configs)
+    ours, single = [0, 1, 2, 3, 4, 5], [3, 2, 4, 5, 1, 0]
+    pred = [0.9, 0.8, 0.5, 0.6, 0.7, 0.95]
+    assert RANKED_TURNS not in fit_orders(m, ours, single)
+    got = fit_orders(m, ours, single, pred)
+    # without scores the defaults come in DEFAULTS_ORDER (rf, linear, et); with them, et
+    # (0.95), linear (0.7), rf (0.5)
+    assert got[ALTERNATE] == [0, 3, 1, 2, 4, 5]
+    assert got[RANKED_TURNS] == [0, 3, 1, 5, 2, 4]
