@@ -71,7 +71,6 @@ SAVE_FACTOR = 2.6
 FINAL_EVAL_SHARE = 0.2
 
 
-
 @dataclass
 class Costs:
     """Time estimates of the steps after the search, from the trials measured."""

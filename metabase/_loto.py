@@ -95,11 +95,11 @@ def fit_orders(m: MetaModel, ours: list, single: list, pred=None) -> dict:
     hgb = _default_index(m, "hgb")
     head = ours[:1] + ([hgb] if hgb is not None and hgb != ours[0] else [])  # second
     rest = [j for j in ours if j not in head]
-    turns = take_turns(rest, [j for j in defaults if j not in head])
+    later = [j for j in defaults if j not in head]
     out = {NOMETA: defaults + [j for j in single if j not in defaults],
-           SHIPPED: head + rest, ALTERNATE: head + turns}
+           SHIPPED: head + rest, ALTERNATE: head + take_turns(rest, later)}
     if pred is not None:
-        by_pred = sorted((j for j in defaults if j not in head), key=lambda j: -pred[j])
+        by_pred = sorted(later, key=lambda j: -pred[j])
         out[RANKED_TURNS] = head + take_turns(rest, by_pred)
     return out
 

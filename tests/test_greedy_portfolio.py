@@ -114,14 +114,17 @@ def test_evaluate_prints_the_comparison(run, tmp_path):
     assert vs["better"] + vs["equal"] + vs["worse"] == 24
 
 
+def default(fam):
+    """A family's classification defaults, as the store holds them."""
+    from metabase import FAMILIES, round_config
+
+    return {"family": fam, "params": round_config(FAMILIES[fam].defaults("classification"))}
+
+
 def test_the_fit_s_orders_are_simulated_as_the_fit_runs_them():
     from types import SimpleNamespace
 
-    from metabase import FAMILIES, round_config
     from metabase._loto import ALTERNATE, NOMETA, SHIPPED, fit_orders
-
-    def default(fam):
-        return {"family": fam, "params": round_config(FAMILIES[fam].defaults("classification"))}
 
     # configs 0-2: tuned ones; 3: rf's defaults, 4: hgb's, 5: linear's
     configs = [{"family": "svm", "params": {"C": 3.0}}, {"family": "et", "params": {}},
@@ -140,11 +143,7 @@ def test_the_fit_s_orders_are_simulated_as_the_fit_runs_them():
 def test_the_defaults_by_predicted_score_take_their_turns_in_that_order():
     from types import SimpleNamespace
 
-    from metabase import FAMILIES, round_config
     from metabase._loto import ALTERNATE, RANKED_TURNS, fit_orders
-
-    def default(fam):
-        return {"family": fam, "params": round_config(FAMILIES[fam].defaults("classification"))}
 
     # 0-1: tuned; 2: rf's defaults, 3: hgb's, 4: linear's, 5: et's
     configs = [{"family": "svm", "params": {"C": 3.0}}, {"family": "knn", "params": {}},

@@ -12,17 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
-from metabase._loto import ALTERNATE, NOMETA, RANKED_TURNS, SHIPPED, evaluate_portfolio
-from metabase._recommend import _models
+from metabase import build_metamodels, evaluate_portfolio, load_store, time_aware_against
+from metabase._loto import ALTERNATE, NOMETA, RANKED_TURNS, SHIPPED
 
 OUT = Path(__file__).resolve().parents[2] / "bench-results" / "fit-orders.txt"
 ORDERS = {"nometa": NOMETA, "shipped": SHIPPED, "turns": ALTERNATE, "ranked": RANKED_TURNS}
 PAIRS = (("turns", "shipped"), ("turns", "nometa"), ("ranked", "turns"), ("ranked", "nometa"))
 
 
-def _versus(a, b) -> str:
-    d = np.asarray(a) - np.asarray(b)           # regrets: lower is better
-    return f"{(d < -1e-9).sum()}/{(np.abs(d) <= 1e-9).sum()}/{(d > 1e-9).sum()}"
+def _versus(entry: dict, a: str, b: str, key: str) -> str:
+    """Tasks where order ``a`` has lower / equal / higher regret than order ``b``."""
+    n = time_aware_against(entry, ORDERS[b], key)[ORDERS[a]]
+    return f"{n['better']}/{n['equal']}/{n['worse']}"
 
 
 def lines(result: dict) -> list[str]:
@@ -30,9 +31,9 @@ def lines(result: dict) -> list[str]:
     for kind, entry in result.items():
         methods = entry["methods"]
         for budget in ("10", "60"):
-            r = {k: methods[v][f"_t{budget}"] for k, v in ORDERS.items()}
-            means = "  ".join(f"{k} {np.mean(v):.4f}" for k, v in r.items())
-            pairs = "  ".join(f"{a} vs {b} {_versus(r[a], r[b])}" for a, b in PAIRS)
+            key = f"_t{budget}"
+            means = "  ".join(f"{k} {np.mean(methods[v][key]):.4f}" for k, v in ORDERS.items())
+            pairs = "  ".join(f"{a} vs {b} {_versus(entry, a, b, key)}" for a, b in PAIRS)
             out.append(f"{kind:<10} {budget}s  {means}  {pairs}")
     return out
 
@@ -41,7 +42,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", default=None, help="a store directory (default: the shipped one)")
     args = ap.parse_args(argv)
-    models, _ = _models(args.store)
+    models = build_metamodels(load_store(args.store))
     text = ["# the fit's orders in the leave-one-task-out simulated search "
             f"({args.store or 'shipped store'}): mean regret; tasks better/equal/worse",
             "# nometa: the defaults as without meta-learning; shipped: ours, HGB defaults "
